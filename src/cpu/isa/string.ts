@@ -1,0 +1,2 @@
+// Placeholder: filled by its instruction group.
+export function registerString(): void {}
