@@ -1,11 +1,15 @@
 // Tests of the native differential harness itself (runner.c, native.ts, assemble.ts).
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert = require('node:assert/strict');
 import { assemble, assemble64 } from './assemble';
 import {
-  CODE_VA, DATA_SIZE, DATA_VA, NativeCase, NativeResult, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, STATUS_TIMEOUT,
-  defaultFxsave, runNative,
+  CODE_VA, DATA_SIZE, DATA_VA, NativeCase, NativeResult, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGSYS, SIGTRAP,
+  STATUS_TIMEOUT, defaultFxsave, nativeSupported, runNative,
 } from './native';
+
+// Every test needs the host CPU to be x86-64 (and Linux for the runner).
+const skip = nativeSupported ? false : 'needs an x86-64 Linux host';
+const it = (name: string, fn: (t: TestContext) => void) => test(name, { skip }, fn);
 
 const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, DF = 0x400n, OF = 0x800n;
@@ -28,7 +32,7 @@ function xmm(fx: Uint8Array, n: number): number[] {
   return [0, 4, 8, 12].map((o) => dv.getUint32(o, true));
 }
 
-test('add rax, rbx: result and flags', () => {
+it('add rax, rbx: result and flags', () => {
   const r = run1('add rax, rbx', regs({ [RAX]: 0xffffffffffffffffn, [RBX]: 1n }));
   assert.equal(r.status, 0);
   assert.equal(r.gpr[RAX], 0n);
@@ -41,14 +45,14 @@ test('add rax, rbx: result and flags', () => {
   assert.equal(s.rflags & ARITH, OF | SF | AF | PF);
 });
 
-test('input flags reach the snippet (CF, DF) and come back', () => {
+it('input flags reach the snippet (CF, DF) and come back', () => {
   const r = run1('adc rax, 0\nstd\nlea rsi, [rel $]', regs({ [RAX]: 5n }), { rflags: CF });
   assert.equal(r.gpr[RAX], 6n);
   assert.equal(r.rflags & DF, DF);
   assert.equal(r.gpr[RSI], BigInt(CODE_VA) + 5n, 'code runs at CODE_VA');
 });
 
-test('div by zero reports SIGFPE with the state before the div', () => {
+it('div by zero reports SIGFPE with the state before the div', () => {
   const r = run1('mov rcx, 0x77\ndiv rbx', regs({ [RAX]: 42n, [RDX]: 0n, [RBX]: 0n }));
   assert.equal(r.status, SIGFPE);
   assert.equal(r.faultAddr, 0n);
@@ -56,7 +60,7 @@ test('div by zero reports SIGFPE with the state before the div', () => {
   assert.equal(r.gpr[RCX], 0x77n);
 });
 
-test('faults: SIGSEGV with address, SIGILL, SIGTRAP', () => {
+it('faults: SIGSEGV with address, SIGILL, SIGTRAP', () => {
   const [seg, ill, trap] = assemble64(['mov rax, [0x1238]', 'ud2', 'int3']);
   const g = regs();
   const [a, b, c] = runNative([seg, ill, trap].map((code) => ({ code, gpr: g, rflags: 0n })));
@@ -66,7 +70,7 @@ test('faults: SIGSEGV with address, SIGILL, SIGTRAP', () => {
   assert.equal(c.status, SIGTRAP);
 });
 
-test('push/pop through RSP in the data area', () => {
+it('push/pop through RSP in the data area', () => {
   const r = run1('push rax\npush rbx\npop rcx\npop rdx\npush rdi', regs({ [RAX]: 0xaaaan, [RBX]: 0xbbbbn }));
   assert.equal(r.status, 0);
   assert.equal(r.gpr[RCX], 0xbbbbn);
@@ -77,7 +81,25 @@ test('push/pop through RSP in the data area', () => {
   assert.equal(dv.getBigUint64(0x8000 - 16, true), 0xbbbbn);
 });
 
-test('movdqu/paddd change the XMM bytes of the fxsave image', () => {
+it('data area is reset between cases; only changed blocks come back', () => {
+  const data = new Uint8Array(DATA_SIZE);
+  data[0x100] = 0x5a;
+  const [w, r, n] = assemble64(['mov byte [rsi+0x5000], 7', 'mov al, [rsi+0x100]\nmov bl, [rsi+0x5000]', 'nop']);
+  const g = regs({ [RSI]: BigInt(DATA_VA), [RAX]: 0n, [RBX]: 0n });
+  const res = runNative([
+    { code: w, gpr: g, rflags: 0n, data }, { code: r, gpr: g, rflags: 0n }, { code: n, gpr: g, rflags: 0n, data },
+  ]);
+  assert.equal(res[0].dirtyBlocks, 1n << 20n);
+  assert.equal(res[0].data[0x100], 0x5a);
+  assert.equal(res[0].data[0x5000], 7);
+  assert.equal(res[1].gpr[RAX], 0n, 'input block cleared');
+  assert.equal(res[1].gpr[RBX], 0n, 'written block cleared');
+  assert.equal(res[2].dirtyBlocks, 0n);
+  assert.deepEqual(res[2].data, data);
+  assert.deepEqual(res[1].data, new Uint8Array(DATA_SIZE));
+});
+
+it('movdqu/paddd change the XMM bytes of the fxsave image', () => {
   const data = new Uint8Array(DATA_SIZE);
   const dv = new DataView(data.buffer);
   [1, 2, 3, 0xffffffff].forEach((v, i) => dv.setUint32(0x100 + 4 * i, v, true));
@@ -92,7 +114,7 @@ test('movdqu/paddd change the XMM bytes of the fxsave image', () => {
   assert.equal(new DataView(r.fxsave.buffer).getUint32(24, true), 0x1f80, 'MXCSR');
 });
 
-test('fault state includes XMM registers; init-state XMM reads back as zero', () => {
+it('fault state includes XMM registers; init-state XMM reads back as zero', () => {
   const fx = defaultFxsave();
   fx.set([9], 160 + 16 * 15);
   const [a, b] = assemble64(['pcmpeqd xmm3, xmm3\nud2', 'ud2']);
@@ -105,7 +127,7 @@ test('fault state includes XMM registers; init-state XMM reads back as zero', ()
   assert.deepEqual(xmm(rb.fxsave, 15), [0, 0, 0, 0]);
 });
 
-test('snippets may clobber every register, flags, FS and loop forever', () => {
+it('snippets may clobber every register, flags, FS and loop forever', () => {
   const snippets = [
     'xor eax, eax\nmov rsp, rax\nmov rbp, rax\nmov rsi, rax\nmov r15, rax',
     'push 0x40cd5\npopfq', // AC, DF and all arithmetic flags
@@ -121,7 +143,14 @@ test('snippets may clobber every register, flags, FS and loop forever', () => {
   assert.equal(res[4].gpr[RAX], regs()[RBX], 'runner still sane afterwards');
 });
 
-test('assembler: errors name the snippet; label clashes and 16/32-bit', () => {
+it('system calls are stopped (SIGSYS); EFLAGS.AC faults misaligned access (SIGBUS)', () => {
+  const codes = assemble64(['mov eax, 60\nxor edi, edi\nsyscall', 'push 0x40000\npopfq\nmov rax, [rsp+1]', 'nop']);
+  const res = runNative(codes.map((code) => ({ code, gpr: regs(), rflags: 0n })));
+  assert.deepEqual(res.map((r) => r.status), [SIGSYS, SIGBUS, 0]);
+  assert.equal(res[0].gpr[RAX], 60n);
+});
+
+it('assembler: errors name the snippet; label clashes and 16/32-bit', () => {
   assert.throws(() => assemble64(['nop', 'mov rax, [[nope', 'nop']), /snippet #1:[\s\S]*mov rax, \[\[nope/);
   const [a, b] = assemble64(['top: dec rcx\njnz top', 'top: dec rdx\njnz top']);
   assert.deepEqual([...a], [0x48, 0xff, 0xc9, 0x75, 0xfb]);
@@ -131,7 +160,7 @@ test('assembler: errors name the snippet; label clashes and 16/32-bit', () => {
   assert.deepEqual([...assemble64(['nop\nalign 8\nnop'])[0]], [0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90]);
 });
 
-test('batch of 10,000 cases', (t) => {
+it('batch of 10,000 cases', (t) => {
   const N = 10000;
   const ops = ['add rax, rbx', 'sub rax, rbx', 'xor rax, rbx', 'imul rax, rbx'];
   const codes = assemble64(ops);

@@ -1,5 +1,9 @@
 // Runs x86-64 snippets on the host CPU through test/native/runner.c, for
 // differential tests against the software CPU. Linux x86-64 hosts only.
+//
+// A snippet runs at CODE_VA in user mode with all 16 GPRs, CF PF AF ZF SF DF OF
+// and the FXSAVE image loaded; the data area (DATA_VA, 64 KiB, RW) is the only
+// other memory it should touch. status is 0 or the signal that stopped it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -8,7 +12,11 @@ export const CODE_VA = 0x20000000, DATA_VA = 0x10000000, DATA_SIZE = 65536;
 export const MAX_CODE = 4096;
 /** Status value reported when the runner's watchdog stopped a looping snippet. */
 export const STATUS_TIMEOUT = 26; // SIGVTALRM
-export const SIGTRAP = 5, SIGILL = 4, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11;
+export const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11;
+/** Status when the snippet made a system call (seccomp stops it unexecuted). */
+export const SIGSYS = 31;
+/** True where the native runner can work at all. */
+export const nativeSupported = process.platform === 'linux' && process.arch === 'x64';
 /** RFLAGS bits the runner takes from the input: CF PF AF ZF SF DF OF. */
 export const RFLAGS_IN_MASK = 0xcd5n;
 
@@ -21,12 +29,14 @@ export interface NativeCase {
 }
 
 export interface NativeResult {
-  status: number;
-  faultAddr: bigint;
-  gpr: BigUint64Array;
-  rflags: bigint;
-  fxsave: Uint8Array;
-  data: Uint8Array;
+  status: number;      // 0 = ran to the end, else signal number
+  faultAddr: bigint;   // si_addr for SIGSEGV/SIGBUS, else 0
+  gpr: BigUint64Array; // at the end, or at the faulting instruction
+  rflags: bigint;      // raw: also IF (0x200), bit 1, and RF on faults
+  fxsave: Uint8Array;  // bytes 464..511 zeroed
+  data: Uint8Array;    // built on first access
+  /** 1 KiB data blocks (bit i = DATA_VA + i*1024) whose content changed. */
+  dirtyBlocks: bigint;
 }
 
 // Cases per runner invocation; a chunk also ends once its input passes CHUNK_BYTES.
@@ -159,7 +169,7 @@ function check(c: NativeCase, index: number): number[] {
 
 function popcount(m: number): number {
   let n = 0;
-  for (; m; m &= m - 1) n++;
+  for (; m; m >>>= 1) n += m & 1;
   return n;
 }
 
@@ -174,9 +184,7 @@ class Result implements NativeResult {
   private built?: Uint8Array;
   constructor(
     readonly status: number, readonly faultAddr: bigint, readonly gpr: BigUint64Array, readonly rflags: bigint,
-    readonly fxsave: Uint8Array,
-    /** Mask of 1 KiB data blocks (bit i = DATA_VA + i*1024) that differ from the input. */
-    readonly dirtyBlocks: bigint,
+    readonly fxsave: Uint8Array, readonly dirtyBlocks: bigint,
     private base: Uint8Array | undefined, private blocks: Uint8Array,
   ) {}
   get data(): Uint8Array {
@@ -194,7 +202,8 @@ class Result implements NativeResult {
 }
 
 function decode(b: Buffer, o: number, c: NativeCase): { result: Result; next: number } | undefined {
-  const next = o + OUT_FIXED + (popcount(b.readUInt32LE(o + OUT_FIXED - 8)) + popcount(b.readUInt32LE(o + OUT_FIXED - 4))) * BLK;
+  const nblk = popcount(b.readUInt32LE(o + OUT_FIXED - 8)) + popcount(b.readUInt32LE(o + OUT_FIXED - 4));
+  const next = o + OUT_FIXED + nblk * BLK;
   if (next > b.length) return undefined;
   const gpr = new BigUint64Array(16);
   new Uint8Array(gpr.buffer).set(b.subarray(o + 12, o + 140));
