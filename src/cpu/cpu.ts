@@ -3,6 +3,7 @@
 // Registers are typed arrays; 64-bit values are int32 pairs (lo, hi).
 import { PhysMem } from './phys-mem';
 import { Tlb } from './tlb';
+import { DecodeCache } from './decode-cache';
 import { CpuidModel } from './cpuid';
 import { FpuState } from './fpu-state';
 import { LAZY_NONE } from './flags';
@@ -117,6 +118,11 @@ export class Cpu {
 
   // --- Memory management (mmu.ts, paging.ts).
   readonly tlb = new Tlb();
+  readonly dcache: DecodeCache;
+  /** Decode mode for the decode cache: 0 16-bit, 1 32-bit, 2 64-bit. */
+  modeKey = 0;
+  /** Memory operand description kept by the decoder for the decode cache. */
+  eaKind = 0; eaBase = -1; eaIndex = -1; eaScale = 0; eaDisp = 0;
   /** Current ASID (0 = host). */
   asid = 0;
   /** Host-physical page of the current instruction fetch window and its linear page. */
@@ -183,6 +189,7 @@ export class Cpu {
 
   constructor(mem: PhysMem) {
     this.mem = mem;
+    this.dcache = new DecodeCache(mem);
     this.segLimit.fill(0xffff);
   }
 
@@ -195,6 +202,7 @@ export class Cpu {
     this.code32 = this.protectedMode && !this.v86 && (csAttr & ATTR_DB) !== 0;
     this.stack32 = this.protectedMode && !this.v86 && (this.segAttr[2] & ATTR_DB) !== 0;
     this.fetchRipEnd = 0;
+    this.modeKey = this.mode64 ? 2 : this.code32 ? 1 : 0;
   }
 
   // --- The host's SVM instructions: the only way in (ARCHITECTURE.md, cpu/).

@@ -9,6 +9,7 @@ import {
   IMM_B, IMM_GRP3_B, IMM_GRP3_Z, IMM_MOFFS, IMM_NONE, IMM_P, IMM_V, IMM_W, IMM_WB, IMM_Z, OP_0F, OP_0F38, OP_0F3A,
 } from './isa/table';
 import { DS, SS } from './regs';
+import { DC_MASK, EA_16, EA_32, EA_NONE, EA_RIPREL, type DecodeCache } from './decode-cache';
 
 function fetch16(c: Cpu): number {
   return fetch8(c) | (fetch8(c) << 8);
@@ -17,11 +18,64 @@ function fetch32(c: Cpu): number {
   return fetch8(c) | (fetch8(c) << 8) | (fetch8(c) << 16) | (fetch8(c) << 24);
 }
 
-/** Decode and execute the instruction at c.rip. */
+/** Decode (or take from the decode cache) and execute the instruction at c.rip. */
 export function step(c: Cpu): void {
   const start = c.rip;
   c.instrStart = start;
+  let hpa = -1;
+  if (start >= c.fetchRipLo && start < c.fetchRipEnd) {
+    hpa = c.fetchHpa + (start - c.fetchRipLo);
+    const dc = c.dcache;
+    const i = hpa & DC_MASK;
+    if (dc.tag[i] === hpa * 4 + c.modeKey + 1) {
+      executeCached(c, dc, i, start);
+      return;
+    }
+  }
+  decodeAndExecute(c, start, hpa);
+}
+
+function executeCached(c: Cpu, dc: DecodeCache, i: number, start: number): void {
+  const b = dc.bits[i], b2 = dc.bits2[i];
+  const next = start + dc.len[i];
+  c.nextRip = next;
+  c.opSize = b & 15;
+  c.adSize = (b >> 4) & 15;
+  c.lock = (b & 0x100) !== 0;
+  c.segOverride = ((b >> 9) & 7) - 1;
+  c.rex = (b >> 12) & 0xff;
+  c.mod = (b >> 22) & 3;
+  c.modrm = (b >>> 24) & 0xff;
+  c.repPrefix = b2 & 0xff;
+  c.simdPrefix = (b2 >> 8) & 0xff;
+  c.regG = (b2 >> 16) & 15;
+  c.regE = (b2 >> 20) & 15;
+  const op = dc.op[i];
+  c.opcode = op;
+  c.immLo = dc.immLo[i];
+  c.immHi = dc.immHi[i];
+  c.imm2 = dc.imm2[i];
+  const kind = (b >> 20) & 3;
+  if (kind !== EA_NONE) {
+    const b3 = dc.bits3[i];
+    c.eaSeg = (b3 >> 12) & 7;
+    if (kind === EA_32) computeEA32(c, ((b2 >> 24) & 31) - 2, (b3 & 0xff) - 1, (b3 >> 8) & 3, dc.disp[i]);
+    else if (kind === EA_16) computeEA16(c, (b2 >> 24) & 7, dc.disp[i]);
+    else {
+      const s = next + dc.disp[i];
+      c.eaLo = s | 0;
+      c.eaHi = c.adSize === 8 ? Math.floor(s / 0x100000000) | 0 : 0;
+    }
+  }
+  dc.hits++;
+  c.rip = next;
+  HANDLERS[op](c);
+}
+
+function decodeAndExecute(c: Cpu, start: number, hpa: number): void {
   c.nextRip = start;
+  const windowLo = c.fetchRipLo;
+  c.eaKind = EA_NONE;
   let opPrefix = false, adPrefix = false;
   let rep = 0, simd = 0, seg = -1, rex = 0;
   c.lock = false;
@@ -95,8 +149,28 @@ export function step(c: Cpu): void {
     }
   }
   if (c.nextRip - start > 15) raiseGP(c, 0);
+  if (hpa >= 0 && c.fetchRipLo === windowLo && c.nextRip <= c.fetchRipEnd) remember(c, hpa, start, op, ripRel);
   c.rip = c.nextRip;
   HANDLERS[op](c);
+}
+
+/** Store the decoded instruction (it lies within one page of the fetch window). */
+function remember(c: Cpu, hpa: number, start: number, op: number, ripRel: boolean): void {
+  const dc = c.dcache;
+  const i = hpa & DC_MASK;
+  dc.tag[i] = hpa * 4 + c.modeKey + 1;
+  dc.op[i] = op;
+  dc.len[i] = c.nextRip - start;
+  const kind = ripRel ? EA_RIPREL : c.eaKind;
+  dc.bits[i] = c.opSize | (c.adSize << 4) | (c.lock ? 0x100 : 0) | ((c.segOverride + 1) << 9) | (c.rex << 12) |
+    (kind << 20) | (c.mod << 22) | (c.modrm << 24);
+  dc.bits2[i] = c.repPrefix | (c.simdPrefix << 8) | (c.regG << 16) | (c.regE << 20) | ((c.eaBase + 2) << 24);
+  dc.bits3[i] = (c.eaIndex + 1) | (c.eaScale << 8) | (c.eaSeg << 12);
+  dc.disp[i] = c.eaDisp;
+  dc.immLo[i] = c.immLo;
+  dc.immHi[i] = c.immHi;
+  dc.imm2[i] = c.imm2;
+  c.mem.codePage[hpa >>> 12] = 1;
 }
 
 function decodeImm(c: Cpu, kind: number): void {
@@ -123,32 +197,39 @@ function decodeImm(c: Cpu, kind: number): void {
 
 /** 16-bit addressing forms (APM Vol.3 Table A-33). */
 function decodeEA16(c: Cpu, mod: number, rm: number, seg: number): void {
-  const g = c.gpr;
   let disp = 0;
   if (mod === 1) disp = (fetch8(c) << 24) >> 24;
   else if (mod === 2) disp = fetch16(c);
   else if (rm === 6) disp = fetch16(c);
+  // Form 6 with mod 0 is disp16 alone: encoded as form 8 for computeEA16.
+  const form = rm === 6 && mod === 0 ? 8 : rm;
+  const defSeg = rm === 2 || rm === 3 || (rm === 6 && mod !== 0) ? SS : DS;
+  c.eaSeg = seg >= 0 ? seg : defSeg;
+  c.eaKind = EA_16; c.eaBase = form; c.eaDisp = disp;
+  computeEA16(c, form, disp);
+}
+
+/** 16-bit effective address for a ModRM form (0-7, 8 = disp16 only). */
+function computeEA16(c: Cpu, form: number, disp: number): void {
+  const g = c.gpr;
   let ea: number;
-  let defSeg = DS;
-  switch (rm) {
+  switch (form) {
     case 0: ea = g[6] + g[12]; break; // BX+SI
     case 1: ea = g[6] + g[14]; break; // BX+DI
-    case 2: ea = g[10] + g[12]; defSeg = SS; break; // BP+SI
-    case 3: ea = g[10] + g[14]; defSeg = SS; break; // BP+DI
+    case 2: ea = g[10] + g[12]; break; // BP+SI
+    case 3: ea = g[10] + g[14]; break; // BP+DI
     case 4: ea = g[12]; break;
     case 5: ea = g[14]; break;
-    case 6: if (mod === 0) ea = 0; else { ea = g[10]; defSeg = SS; } break;
-    default: ea = g[6]; break;
+    case 6: ea = g[10]; break;
+    case 7: ea = g[6]; break;
+    default: ea = 0; break;
   }
   c.eaLo = (ea + disp) & 0xffff;
   c.eaHi = 0;
-  c.eaSeg = seg >= 0 ? seg : defSeg;
 }
 
 /** 32/64-bit addressing with SIB (APM Vol.3 1.4). Returns true for RIP-relative. */
 function decodeEA32(c: Cpu, mod: number, rm: number, seg: number, rex: number): boolean {
-  const g = c.gpr;
-  let lo = 0, hi = 0;
   let defSeg = DS;
   let base = -1, index = -1, scale = 0;
   let ripRel = false;
@@ -171,13 +252,23 @@ function decodeEA32(c: Cpu, mod: number, rm: number, seg: number, rex: number): 
   else if (mod === 2 || base === -2 || ripRel) disp = fetch32(c);
   if (ripRel) {
     c.eaLo = disp; // completed after the immediate
+    c.eaDisp = disp;
     c.eaSeg = seg >= 0 ? seg : DS;
     return true;
   }
-  lo = disp;
-  hi = disp >> 31;
+  if (base === 4 || base === 5) defSeg = SS;
+  c.eaSeg = seg >= 0 ? seg : defSeg;
+  c.eaKind = EA_32; c.eaBase = base; c.eaIndex = index; c.eaScale = scale; c.eaDisp = disp;
+  computeEA32(c, base, index, scale, disp);
+  return false;
+}
+
+/** base/index: register number, -1 none (-2 base = disp32 only). */
+function computeEA32(c: Cpu, base: number, index: number, scale: number, disp: number): void {
+  const g = c.gpr;
+  let lo = disp;
+  let hi = disp >> 31;
   if (base >= 0) {
-    if (base === 4 || base === 5) defSeg = SS;
     const s = (lo >>> 0) + (g[base << 1] >>> 0);
     hi = (hi + g[(base << 1) | 1] + (s > 0xffffffff ? 1 : 0)) | 0;
     lo = s | 0;
@@ -194,8 +285,6 @@ function decodeEA32(c: Cpu, mod: number, rm: number, seg: number, rex: number): 
   }
   c.eaLo = lo;
   c.eaHi = c.adSize === 8 ? hi : 0;
-  c.eaSeg = seg >= 0 ? seg : defSeg;
-  return false;
 }
 
 export { fetch16, fetch32 };

@@ -9,12 +9,13 @@
 // matches hardware with precision control = double (53 bits) and loses the low 11
 // significand bits under precision control = extended.
 //
-// MMX registers MM0-7 alias the significands of R0-R7 (mant) directly.
+// MMX registers MM0-7 alias the significands of R0-R7 (mant) directly. Slot 8 is a
+// scratch register for memory operands (not architectural).
 export class FpuState {
   /** Significand per physical slot: lo, hi int32 pairs. Also the MMX registers MM0-MM7. */
-  readonly mant = new Int32Array(16);
+  readonly mant = new Int32Array(18);
   /** Sign (bit 15) and biased exponent (bits 0-14) per physical slot. */
-  readonly sexp = new Uint16Array(8);
+  readonly sexp = new Uint16Array(9);
   fcw = 0x037f;
   /** Status word; TOP lives in bits 11-13. */
   fsw = 0;

@@ -57,7 +57,6 @@ __attribute__((used)) uint8_t have_fsgsbase;
 
 void run_snippet(void);
 void snippet_epilogue(void);
-void reset_flags(void);
 void restore_host(void);
 
 __asm__(
@@ -117,11 +116,8 @@ __asm__(
     "  call restore_host\n"
     "  pop %r15\n  pop %r14\n  pop %r13\n  pop %r12\n  pop %rbp\n  pop %rbx\n"
     "  ret\n"
-    // reset_flags: clear DF/AC/TF etc. (IF is unaffected at CPL3).
-    ".globl reset_flags\n"
-    "reset_flags:\n"
-    "  pushq $2\n  popfq\n  ret\n"
-    // restore_host: flags, FPU/SSE state and FS/GS (glibc TLS lives in FS).
+    // restore_host: clean RFLAGS (DF, AC, TF; IF is unaffected at CPL3), host
+    // FPU/SSE state and FS/GS (glibc TLS lives in FS).
     ".globl restore_host\n"
     "restore_host:\n"
     "  pushq $2\n  popfq\n"

@@ -50,7 +50,11 @@ export function shiftE(c: Cpu, size: number, op: number, count: number): void {
   let vHi = size === 8 ? c.tHi : 0;
   const bits = size << 3;
   const n = count & (size === 8 ? 63 : 31);
-  if (n === 0) return;
+  if (n === 0) {
+    // Flags and value unchanged, but a 32-bit register is still zero-extended (observed on hardware).
+    if (size === 4 && c.mod === 3) writeE(c, 4, vLo, 0);
+    return;
+  }
   const m = lmask(size);
   vLo &= m;
   const f = readFlags(c);

@@ -1,7 +1,7 @@
 // Exact conversions between 80-bit extended registers and memory formats
 // (APM Vol.1 6.2.3, Intel SDM Vol.1 4.2.2). Registers are (mant[2i], mant[2i+1], sexp[i]).
 // Results of conversions *from* a register are left in the module scratch outLo/outHi.
-import type { FpuState } from '../fpu-state';
+import { FpuState } from '../fpu-state';
 
 const F64 = new Float64Array(1);
 const I32 = new Int32Array(F64.buffer);
@@ -138,15 +138,12 @@ const F32I = new Int32Array(F32.buffer);
 /** True if v (a finite rounding of register i) differs from it; sets cvtUp when |v| is larger. */
 function exactIn(f: FpuState, i: number, v: number): boolean {
   F64[0] = v;
-  const sign = f.sexp[i] & 0x8000;
   fromF64Bits(SCR, 0, I32[0], I32[1]);
   const c = cmpMag(SCR, 0, f, i);
   cvtUp = c > 0;
-  void sign;
   return c !== 0;
 }
-let SCR: FpuState;
-export function setScratch(s: FpuState): void { SCR = s; }
+const SCR = new FpuState();
 
 /** Compare magnitudes of a finite a (in fa) and b (in fb): -1, 0, 1. */
 export function cmpMag(fa: FpuState, a: number, fb: FpuState, b: number): number {

@@ -1,0 +1,52 @@
+// Decoded-instruction cache (ARCHITECTURE.md "What matters for speed"): decoded
+// instructions keyed by host-physical address and decode mode, direct-mapped.
+// A write to a page holding cached instructions drops that page's entries
+// (PhysMem.codePage / onCodeWrite), so self-modifying code stays correct.
+import type { PhysMem } from './phys-mem';
+
+export const DC_BITS = 16;
+export const DC_SIZE = 1 << DC_BITS;
+export const DC_MASK = DC_SIZE - 1;
+
+/** How a cached memory operand's effective address is formed. */
+export const EA_NONE = 0, EA_16 = 1, EA_32 = 2, EA_RIPREL = 3;
+
+export class DecodeCache {
+  /** hpa * 4 + modeKey + 1; 0 = empty. */
+  readonly tag = new Float64Array(DC_SIZE);
+  readonly op = new Uint16Array(DC_SIZE);
+  readonly len = new Uint8Array(DC_SIZE);
+  /** opSize | adSize << 4 | lock << 8 | (seg + 1) << 9 | rex << 12 | eaKind << 20 | mod << 22 | modrm << 24 */
+  readonly bits = new Int32Array(DC_SIZE);
+  /** repPrefix | simdPrefix << 8 | regG << 16 | regE << 20 | eaBase+2 << 24 (5 bits) */
+  readonly bits2 = new Int32Array(DC_SIZE);
+  /** eaIndex+1 | eaScale << 8 | eaSeg << 12 */
+  readonly bits3 = new Int32Array(DC_SIZE);
+  readonly disp = new Int32Array(DC_SIZE);
+  readonly immLo = new Int32Array(DC_SIZE);
+  readonly immHi = new Int32Array(DC_SIZE);
+  readonly imm2 = new Int32Array(DC_SIZE);
+  hits = 0;
+  invalidations = 0;
+
+  constructor(private readonly mem: PhysMem) {
+    mem.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /** Drop every entry of a host page (a write hit it). */
+  invalidatePage(page: number): void {
+    this.mem.codePage[page] = 0;
+    const first = (page * 4096) & DC_MASK;
+    const lo = page * 4096 * 4, hi = (page + 1) * 4096 * 4;
+    const tag = this.tag;
+    for (let i = first; i < first + 4096; i++) {
+      const t = tag[i];
+      if (t > lo && t < hi) tag[i] = 0;
+    }
+    this.invalidations++;
+  }
+  clear(): void {
+    this.tag.fill(0);
+    this.mem.codePage.fill(0);
+  }
+}
