@@ -127,6 +127,7 @@ export function readLin(c: Cpu, lo: number, hi: number, size: number): number {
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.rdRight) !== 0 && po <= 4096 - size) {
     const a = t.hpa[i] + po;
     const dv = c.mem.dv;
+    t.hits++;
     return size === 4 ? dv.getInt32(a, true) : size === 1 ? c.mem.u8[a] : dv.getUint16(a, true);
   }
   return readLinSlow(c, lo, hi, size);
@@ -140,6 +141,7 @@ export function writeLin(c: Cpu, lo: number, hi: number, size: number, v: number
     if (c.mem.codePage[page >>> 12] === 0) {
       const a = page + po;
       const dv = c.mem.dv;
+      t.hits++;
       if (size === 4) dv.setInt32(a, v, true); else if (size === 1) c.mem.u8[a] = v; else dv.setUint16(a, v, true);
       return;
     }
@@ -182,6 +184,7 @@ export function read64(c: Cpu, seg: number, offLo: number, offHi: number): numbe
     const i = ((lo >>> 12) ^ (hi & 0xffff)) & TLB_MASK;
     if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.rdRight) !== 0) {
       const a = t.hpa[i] + (lo & 0xfff);
+      t.hits++;
       c.tHi = c.mem.dv.getInt32(a + 4, true);
       return c.mem.dv.getInt32(a, true);
     }
@@ -284,6 +287,7 @@ function fetchSlow(c: Cpu): number {
   let page: number;
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.exRight) !== 0) {
     page = t.hpa[i];
+    t.hits++;
   } else {
     const hpa = hpaFor(c, lo, hi, ACCESS_EXEC);
     page = hpa - (hpa % 4096);

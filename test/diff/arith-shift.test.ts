@@ -6,6 +6,16 @@ import assert = require('node:assert/strict');
 import { assemble64 } from '../native/assemble';
 import { runDiff, makeRng, randomGprs, randomFlags, type DiffCase } from './diff';
 
+/** runDiff, with the data area compared only for cases whose snippet touches memory. */
+function diffCases(cases: DiffCase[], flagsMask: bigint): { total: number; mismatches: string[] } {
+  const mem = cases.filter((c) => (c.label ?? '').includes('['));
+  const reg = cases.filter((c) => !(c.label ?? '').includes('['));
+  const a = runDiff(mem, { flagsMask });
+  const b = runDiff(reg, { flagsMask, compareData: false });
+  return { total: a.total + b.total, mismatches: [...a.mismatches, ...b.mismatches] };
+}
+
+
 const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, OF = 0x800n;
 const RCX = 1, RSI = 6;
 const MEM = 0x10000100n;
@@ -36,9 +46,9 @@ function build(forms: string[], perForm: number, seed: number, smallCl: boolean)
 
 /** Splits forms into "count 1" (all flags defined but AF) and others (OF too is undefined). */
 function check(forms1: string[], formsN: string[], per1: number, perN: number, seed: number): number {
-  const a = runDiff(build(forms1, per1, seed, false), { flagsMask: CF | PF | ZF | SF | OF });
+  const a = diffCases(build(forms1, per1, seed, false), CF | PF | ZF | SF | OF);
   assert.deepEqual(a.mismatches, []);
-  const b = runDiff(build(formsN, perN, seed + 1, true), { flagsMask: CF | PF | ZF | SF });
+  const b = diffCases(build(formsN, perN, seed + 1, true), CF | PF | ZF | SF);
   assert.deepEqual(b.mismatches, []);
   return a.total + b.total;
 }
@@ -64,11 +74,11 @@ test('group 2 shifts and rotates match the host (all sizes, 1 / CL / imm8)', () 
 test('rotates by count 1 keep SF ZF PF AF; shifts by 0 keep all flags', () => {
   const forms = ['rol rax, 1', 'ror ebx, 1', 'rcl cx, 1', 'rcr dl, 1', 'rol byte [rsi], 1'];
   const zero = ['shl rax, 0', 'sar ebx, 0', 'rcl cx, 0', 'ror dl, 32', 'shr qword [rsi], 64', 'shl rax, cl'];
-  const a = runDiff(build(forms, 200, 3, false), { flagsMask: CF | PF | AF | ZF | SF | OF });
+  const a = diffCases(build(forms, 200, 3, false), CF | PF | AF | ZF | SF | OF);
   assert.deepEqual(a.mismatches, []);
   const cases = build(zero, 200, 4, false);
   for (const c of cases) c.gpr[RCX] &= ~0x3fn;
-  const b = runDiff(cases, { flagsMask: CF | PF | AF | ZF | SF | OF });
+  const b = diffCases(cases, CF | PF | AF | ZF | SF | OF);
   assert.deepEqual(b.mismatches, []);
 });
 
@@ -80,8 +90,9 @@ test('SHLD/SHRD match the host (all sizes, imm8 and CL)', () => {
       ones.push(`${pre(d)}${op} ${d}, ${s}, 1`);
       many.push(`${pre(d)}${op} ${d}, ${s}, cl`);
       for (const n of [0, 2, 7, 8, 15, 16, 31, 32, 33, 63]) {
-        // 16-bit counts above 16 leave an undefined result: only counts up to 16 for words.
-        if (!(d.includes('w') && n > 16)) many.push(`${pre(d)}${op} ${d}, ${s}, ${n}`);
+        // 16-bit counts above 16 give an undefined result: compared for the register form
+        // only (we follow the observed G-then-E pattern), not for the memory form.
+        if (!(d.includes('word') && n > 16)) many.push(`${pre(d)}${op} ${d}, ${s}, ${n}`);
       }
     }
   }
@@ -90,8 +101,9 @@ test('SHLD/SHRD match the host (all sizes, imm8 and CL)', () => {
   let total = check(ones, rest, 60, 25, 11);
   // Word forms by CL: counts 0..16 only.
   const cases = build(codes16, 150, 13, false);
-  for (const c of cases) c.gpr[RCX] = (c.gpr[RCX] & ~0xffn) | BigInt(Math.floor(Math.random() * 17));
-  const r = runDiff(cases, { flagsMask: CF | PF | ZF | SF });
+  const rng = makeRng(14);
+  for (const c of cases) c.gpr[RCX] = (c.gpr[RCX] & ~0xffn) | BigInt(Math.floor(rng() * 17));
+  const r = diffCases(cases, CF | PF | ZF | SF);
   assert.deepEqual(r.mismatches, []);
   total += r.total;
   assert.ok(total > 2000);

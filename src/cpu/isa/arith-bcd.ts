@@ -4,7 +4,7 @@ import type { Cpu } from '../cpu';
 import { raiseDE } from '../exceptions';
 import { readFlags, setArithFlags, szpBits } from '../flags';
 import { readReg, writeReg } from '../operands';
-import { AF, CF, OF, RAX } from '../regs';
+import { AF, CF, RAX } from '../regs';
 import { def, IMM_B } from './table';
 
 /** DAA (27) / DAS (2F): adjust AL after packed-BCD add / subtract. OF undefined (cleared). */
@@ -66,5 +66,4 @@ export function registerBcd(): void {
   def(0x3f, 'aas', { inv64: true }, (c) => aaaAas(c, true));
   def(0xd4, 'aamIb', { imm: IMM_B, inv64: true }, aam);
   def(0xd5, 'aadIb', { imm: IMM_B, inv64: true }, aad);
-  void OF;
 }

@@ -124,10 +124,10 @@ function shld(c: Cpu, count: number, right: boolean): void {
       if (!right) { xHi = (dLo << 16) | g; xLo = dLo << 16; } else { xLo = (g << 16) | dLo; xHi = dLo; }
     }
     if (!right) {
-      const lo = shl64(xLo, xHi, n), hi = shiftHi();
+      shl64(xLo, xHi, n);
+      const hi = shiftHi();
       rLo = s === 4 ? hi : hi >>> 16;
       cf = bit64(xLo, xHi, 64 - n);
-      void lo;
     } else {
       rLo = shr64(xLo, xHi, n);
       if (s === 2) rLo &= 0xffff;
@@ -157,5 +157,4 @@ export function registerBits(): void {
   def(OP_0F | 0xa5, 'shldEvGvCL', { modrm: true }, (c) => shld(c, c.gpr[2], false));
   def(OP_0F | 0xac, 'shrdEvGvIb', { modrm: true, imm: IMM_B }, (c) => shld(c, c.immLo, true));
   def(OP_0F | 0xad, 'shrdEvGvCL', { modrm: true }, (c) => shld(c, c.gpr[2], true));
-  void szpBits;
 }

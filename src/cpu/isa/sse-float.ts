@@ -100,19 +100,21 @@ export function finish32(d: number, e: number): number {
   let r: number;
   if (f !== d) {
     r = d > f ? 1 : -1;
-    if (e !== 0 && rc === 0) {
+    if (e !== 0 && rc === 0 && Math.abs(f) !== Infinity) {
       // d on a midpoint of two floats with a nonzero residual: round to the side of the exact value.
       const g = Math.fround(d + (d - f));
       if (d - f === g - d && e === r) { f = g; r = -r; }
     }
   } else r = e;
   let x = bits32(f);
+  const ovf = Math.abs(f) === Infinity;
   if (r !== 0 && rc !== 0) x = adjust32(x, r);
   const mag = x & 0x7fffffff;
-  if (mag === 0x7f800000 && Math.abs(d) !== Infinity) fl |= MX_OE | MX_PE;
-  else if (mag < 0x00800000 && (r !== 0 || (mx & (MX_UE << 7)) === 0) && (d !== 0 || r !== 0)) {
+  if (ovf || mag === 0x7f800000) fl |= MX_OE | MX_PE;
+  else if (mag < 0x00800000 && (d !== 0 || r !== 0)) {
+    // Tiny: FTZ flushes (masked UE), UE reported when inexact or unmasked.
     if ((mx & MX_FTZ) !== 0 && (mx & (MX_UE << 7)) !== 0) { fl |= MX_UE | MX_PE; return x & 0x80000000; }
-    fl |= MX_UE;
+    if (r !== 0 || (mx & (MX_UE << 7)) === 0) fl |= MX_UE;
   }
   if (r !== 0) fl |= MX_PE;
   return x;
@@ -143,10 +145,10 @@ export function finish64(d: number, e: number): number {
       if ((hi & 0x7fffffff) === 0 && lo === 0 && move < 0) { hi = neg ? 0 : 0x80000000 | 0; lo = 1; } else if (move > 0) { lo = (lo + 1) | 0; if (lo === 0) hi = (hi + 1) | 0; } else { if (lo === 0) hi = (hi - 1) | 0; lo = (lo - 1) | 0; }
     }
   }
-  if (ovf) fl |= MX_OE | MX_PE;
-  else if ((hi & 0x7ff00000) === 0 && (r !== 0 || (mx & (MX_UE << 7)) === 0) && (d !== 0 || r !== 0)) {
+  if (ovf || ((hi & 0x7fffffff) === 0x7ff00000 && lo === 0)) fl |= MX_OE | MX_PE;
+  else if ((hi & 0x7ff00000) === 0 && (d !== 0 || r !== 0)) {
     if ((mx & MX_FTZ) !== 0 && (mx & (MX_UE << 7)) !== 0) { fl |= MX_UE | MX_PE; rHi = hi & 0x80000000; return 0; }
-    fl |= MX_UE;
+    if (r !== 0 || (mx & (MX_UE << 7)) === 0) fl |= MX_UE;
   }
   if (r !== 0) fl |= MX_PE;
   rHi = hi;
@@ -182,8 +184,8 @@ export function op32(op: number, a: number, b: number): number {
     : op === OP_MUL ? (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity)
       : (x === 0 && y === 0) || (Math.abs(x) === Infinity && Math.abs(y) === Infinity);
   if (inv) { fl |= MX_IE; return DEF_NAN32; }
-  if (isDen32(a) || isDen32(b)) fl |= MX_DE;
   if (op === OP_DIV && y === 0 && Math.abs(x) !== Infinity) { fl |= MX_ZE; return bits32(x / y); }
+  if (isDen32(a) || isDen32(b)) fl |= MX_DE;
   if (Math.abs(x) === Infinity || Math.abs(y) === Infinity) return bits32(op <= OP_SUB ? x + y : op === OP_MUL ? x * y : x / y);
   let d: number, e: number;
   if (op <= OP_SUB) {
@@ -224,8 +226,8 @@ export function op64(op: number, aLo: number, aHi: number, bLo: number, bHi: num
     : op === OP_MUL ? (x === 0 && Math.abs(y) === Infinity) || (y === 0 && Math.abs(x) === Infinity)
       : (x === 0 && y === 0) || (Math.abs(x) === Infinity && Math.abs(y) === Infinity);
   if (inv) { fl |= MX_IE; rHi = DEF_NAN64_HI; return 0; }
-  if (isDen64(aLo, aHi) || isDen64(bLo, bHi)) fl |= MX_DE;
   if (op === OP_DIV && y === 0 && Math.abs(x) !== Infinity) { fl |= MX_ZE; return bits64(x / y); }
+  if (isDen64(aLo, aHi) || isDen64(bLo, bHi)) fl |= MX_DE;
   if (Math.abs(x) === Infinity || Math.abs(y) === Infinity) return bits64(op <= OP_SUB ? x + y : op === OP_MUL ? x * y : x / y);
   let d: number, e: number;
   if (op <= OP_SUB) {

@@ -6,7 +6,7 @@ import { readE, writeE, writeReg, readReg } from '../operands';
 import { read32, read64, write8 } from '../mmu';
 import { raiseUD } from '../exceptions';
 import { DS } from '../regs';
-import { B, B32, loadB, loadB32, loadB64, requireMem, requireReg, sseCheck, storeGtoE, storeMem32, storeMem64 } from './sse-common';
+import { B, B32, loadB, loadB64, requireMem, requireReg, sseCheck, storeGtoE, storeMem32, storeMem64 } from './sse-common';
 
 /** 0F 10 / 28 / 6F loads: xmm G <- xmm/m128 (aligned when `align`). */
 export function movLoad(c: Cpu, align: boolean): void {
@@ -176,4 +176,4 @@ export function pinsrw(c: Cpu): void {
   const i = c.immLo & 7, idx = (c.regG << 2) + (i >> 1), sh = (i & 1) * 16;
   c.xmm[idx] = (c.xmm[idx] & ~(0xffff << sh)) | (v << sh);
 }
-export { loadB32 };
+

@@ -10,7 +10,7 @@ import { readMem, writeMem } from '../mmu';
 import { readReg, writeReg } from '../operands';
 import { alu, ALU_CMP } from './alu';
 import { movsFast, stosFast } from './string-fast';
-import { DF, DS, ES, RAX, RDI, RSI } from '../regs';
+import { DF, DS, ES, RAX, RCX, RDI, RSI } from '../regs';
 
 export const REP_MAX = 4096;
 
@@ -53,6 +53,18 @@ function decCount(c: Cpu): void {
   } else g[2] = (g[2] & ~0xffff) | ((g[2] - 1) & 0xffff);
 }
 
+/**
+ * REP with a zero 32-bit count in 64-bit mode: the processor still writes ECX, and for
+ * MOVS/STOS the index registers, zero-extending them (as observed on hardware).
+ */
+function emptyRepA32(c: Cpu, si: boolean, di: boolean): void {
+  if (c.adSize !== 4 || !countZero(c)) return;
+  const g = c.gpr;
+  g[(RCX << 1) | 1] = 0;
+  if (si) g[(RSI << 1) | 1] = 0;
+  if (di) g[(RDI << 1) | 1] = 0;
+}
+
 function movsOne(c: Cpu, s: number, seg: number): void {
   const lo = readMem(c, s, seg, idxLo(c, RSI), idxHi(c, RSI)), hi = c.tHi;
   writeMem(c, s, ES, idxLo(c, RDI), idxHi(c, RDI), lo, hi);
@@ -85,12 +97,13 @@ function scasOne(c: Cpu, s: number): void {
 export function movs(c: Cpu, s: number): void {
   const seg = srcSeg(c);
   if (c.repPrefix === 0) return movsOne(c, s, seg);
-  const fwd = (c.flags & DF) === 0;
+  emptyRepA32(c, true, true);
+  const back = (c.flags & DF) !== 0;
   let n = REP_MAX;
   while (!countZero(c)) {
     if (n === 0) { c.rip = c.instrStart; return; }
-    if (fwd && n > 1) {
-      const k = movsFast(c, s, seg, n);
+    if (n > 1) {
+      const k = movsFast(c, s, seg, n, back);
       if (k > 0) { n -= k; continue; }
     }
     movsOne(c, s, seg);
@@ -100,12 +113,13 @@ export function movs(c: Cpu, s: number): void {
 }
 export function stos(c: Cpu, s: number): void {
   if (c.repPrefix === 0) return stosOne(c, s);
-  const fwd = (c.flags & DF) === 0;
+  emptyRepA32(c, false, true);
+  const back = (c.flags & DF) !== 0;
   let n = REP_MAX;
   while (!countZero(c)) {
     if (n === 0) { c.rip = c.instrStart; return; }
-    if (fwd && n > 1) {
-      const k = stosFast(c, s, n);
+    if (n > 1) {
+      const k = stosFast(c, s, n, back);
       if (k > 0) { n -= k; continue; }
     }
     stosOne(c, s);
@@ -116,6 +130,7 @@ export function stos(c: Cpu, s: number): void {
 export function lods(c: Cpu, s: number): void {
   const seg = srcSeg(c);
   if (c.repPrefix === 0) return lodsOne(c, s, seg);
+  emptyRepA32(c, false, false);
   for (let n = REP_MAX; !countZero(c); n--) {
     if (n === 0) { c.rip = c.instrStart; return; }
     lodsOne(c, s, seg);
@@ -127,6 +142,7 @@ export function cmps(c: Cpu, s: number): void {
   const seg = srcSeg(c);
   const rep = c.repPrefix;
   if (rep === 0) return cmpsOne(c, s, seg);
+  emptyRepA32(c, false, false);
   for (let n = REP_MAX; !countZero(c); n--) {
     if (n === 0) { c.rip = c.instrStart; return; }
     cmpsOne(c, s, seg);
@@ -137,6 +153,7 @@ export function cmps(c: Cpu, s: number): void {
 export function scas(c: Cpu, s: number): void {
   const rep = c.repPrefix;
   if (rep === 0) return scasOne(c, s);
+  emptyRepA32(c, false, false);
   for (let n = REP_MAX; !countZero(c); n--) {
     if (n === 0) { c.rip = c.instrStart; return; }
     scasOne(c, s);

@@ -5,8 +5,8 @@ import type { FpuState } from '../fpu-state';
 import { read16, read32, read64 } from '../mmu';
 import { testCondition } from '../flags';
 import { raiseUD } from '../exceptions';
-import { cvtSnan, fromF32Bits, fromF64Bits, fromInt64 } from './x87-conv';
-import { C0, C1, C2, C3, IE, TMP, copySlot, fpuEnter, isEmpty, markValid, phys, pop, signal, underflow } from './x87-core';
+import { cvtDenormal, cvtSnan, fromF32Bits, fromF64Bits, fromInt64 } from './x87-conv';
+import { C0, C1, C2, C3, DE, IE, TMP, copySlot, fpuEnter, isEmpty, markValid, phys, pop, signal, underflow } from './x87-core';
 import { OP_ADD, OP_DIV, OP_MUL, OP_SUB, arith, compare } from './x87-math';
 
 /** Load the memory operand of D8/DC/DA/DE into TMP: kind 0 m32real, 1 m32int, 2 m64real, 3 m16int. False = abort. */
@@ -18,7 +18,8 @@ function loadMemOperand(c: Cpu, f: FpuState, kind: number): boolean {
     default: { const v = (read16(c, c.eaSeg, c.eaLo, c.eaHi) << 16) >> 16; fromInt64(f, TMP, v, v >> 31); return true; }
   }
   // An SNaN memory operand is invalid; the quieted NaN then propagates.
-  return !(cvtSnan && signal(f, IE));
+  if (cvtSnan && signal(f, IE)) return false;
+  return !(cvtDenormal && signal(f, DE));
 }
 
 /** Set C3 C2 C0 from a compare result (0 gt, 1 lt, 2 eq, 3 unordered). */

@@ -10,6 +10,8 @@ const I32 = new Int32Array(F64.buffer);
 export let outLo = 0, outHi = 0;
 /** Conversion found an SNaN / was inexact / rounded up in magnitude. */
 export let cvtSnan = false, cvtInexact = false, cvtUp = false;
+/** The last float32/float64 load was a denormal (#D on FLD / arithmetic operands). */
+export let cvtDenormal = false;
 
 export function setReg(f: FpuState, i: number, lo: number, hi: number, sexp: number): void {
   f.mant[2 * i] = lo; f.mant[2 * i + 1] = hi; f.sexp[i] = sexp;
@@ -19,6 +21,7 @@ export function setReg(f: FpuState, i: number, lo: number, hi: number, sexp: num
 export function fromF64Bits(f: FpuState, i: number, lo: number, hi: number): void {
   const sign = (hi >>> 16) & 0x8000, e = (hi >>> 20) & 0x7ff, m = hi & 0xfffff;
   cvtSnan = false;
+  cvtDenormal = e === 0 && (m | lo) !== 0;
   let mh = (m << 11) | (lo >>> 21), ml = lo << 11;
   if (e === 0x7ff) {
     if ((m | lo) !== 0 && (m & 0x80000) === 0) { cvtSnan = true; mh |= 0x40000000; }
@@ -40,6 +43,7 @@ export function fromF64Bits(f: FpuState, i: number, lo: number, hi: number): voi
 export function fromF32Bits(f: FpuState, i: number, b: number): void {
   const sign = (b >>> 16) & 0x8000, e = (b >>> 23) & 0xff, m = b & 0x7fffff;
   cvtSnan = false;
+  cvtDenormal = e === 0 && m !== 0;
   let mh = m << 8;
   if (e === 0xff) {
     if (m !== 0 && (m & 0x400000) === 0) { cvtSnan = true; mh |= 0x40000000; }
@@ -108,6 +112,8 @@ export function toNumber(f: FpuState, i: number): number {
   return neg ? -v : v;
 }
 
+export function setOut(lo: number, hi: number): void { outLo = lo; outHi = hi; }
+
 /** Extended → float64 bits in outLo/outHi (FST m64); NaNs keep their payload, quieted. */
 export function toF64Bits(f: FpuState, i: number): void {
   const v = toNumber(f, i);
@@ -168,6 +174,7 @@ export function toInt(f: FpuState, i: number, size: number, rc: number): boolean
   cvtInexact = false; cvtUp = false;
   if (e === 0x7fff) return false;
   if ((hi | lo) === 0) { outLo = 0; outHi = 0; return true; }
+  if (e !== 0 && hi >= 0) return false; // unnormal: unsupported format
   const u = (e === 0 ? 1 : e) - 16383;
   if (u >= 63) {
     if (size === 8 && u === 63 && neg && hi === (0x80000000 | 0) && lo === 0) { outLo = 0; outHi = hi; return true; }

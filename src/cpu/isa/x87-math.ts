@@ -76,19 +76,44 @@ export function finish(f: FpuState, dst: number, r: number, err: number, er: num
   } else if (err !== 0) {
     inexact = true; up = (err < 0) !== (r < 0);
   }
+  const rc = (f.fcw >> 10) & 3;
+  const neg = (f.sexp[dst] & 0x8000) !== 0;
+  if (inexact && rc !== 0) {
+    // Directed rounding: the nearest result is one of the two candidates; step to the other.
+    const want = rc === 3 ? false : rc === 2 ? !neg : neg;
+    if (want !== up) { stepMag(f, dst, want, pc === 0 ? 40 : pc === 2 ? 11 : 0); up = want; }
+  }
   f.fsw &= ~C1;
   const biased = (f.sexp[dst] & 0x7fff) + er;
   if (biased >= 0x7fff) {
     if (signal(f, OE | PE)) return true;
-    f.sexp[dst] = (f.sexp[dst] & 0x8000) | 0x7fff;
-    f.mant[2 * dst] = 0; f.mant[2 * dst + 1] = 0x80000000 | 0;
-    f.fsw |= C1;
+    const inf = rc === 0 || (rc === 2 && !neg) || (rc === 1 && neg);
+    f.sexp[dst] = (neg ? 0x8000 : 0) | (inf ? 0x7fff : 0x7ffe);
+    f.mant[2 * dst] = inf ? 0 : pc === 3 ? -1 : pc === 2 ? -2048 : 0;
+    f.mant[2 * dst + 1] = inf ? 0x80000000 | 0 : pc === 0 ? 0xffffff00 | 0 : -1;
+    if (inf) f.fsw |= C1;
     return false;
   }
   if (biased <= 0) return denormalize(f, dst, 1 - biased, inexact);
   f.sexp[dst] = (f.sexp[dst] & 0x8000) | biased;
   if (inexact) { if (signal(f, PE)) return true; if (up) f.fsw |= C1; }
   return false;
+}
+
+/** Move the magnitude of dst one unit of bit `ulp` up (want) or down, across binades. */
+function stepMag(f: FpuState, dst: number, upward: boolean, ulp: number): void {
+  let lo = f.mant[2 * dst] >>> 0, hi = f.mant[2 * dst + 1] >>> 0;
+  const u = 2 ** ulp;
+  if (upward) {
+    if (ulp >= 32) hi += u / 4294967296; else { lo += u; if (lo >= 4294967296) { lo -= 4294967296; hi += 1; } }
+    if (hi >= 4294967296) { hi = 0x80000000; lo = 0; f.sexp[dst]++; }
+  } else if (hi === 0x80000000 && lo === 0) {
+    // 2^e minus one unit of the binade below.
+    if (ulp >= 32) { hi = 4294967296 - u / 4294967296; lo = 0; } else { hi = 0xffffffff; lo = 4294967296 - u; }
+    f.sexp[dst]--;
+  } else if (ulp >= 32) hi -= u / 4294967296;
+  else { if (lo >= u) lo -= u; else { lo = lo + 4294967296 - u; hi -= 1; } }
+  f.mant[2 * dst] = lo | 0; f.mant[2 * dst + 1] = hi | 0;
 }
 
 function denormalize(f: FpuState, dst: number, sh: number, inexact: boolean): boolean {
@@ -101,6 +126,15 @@ function denormalize(f: FpuState, dst: number, sh: number, inexact: boolean): bo
   f.mant[2 * dst] = lo; f.mant[2 * dst + 1] = hi;
   f.sexp[dst] &= 0x8000;
   return false;
+}
+
+/** dst = +-src rounded to the precision control (x + 0 rounds too). */
+export function roundCopy(f: FpuState, dst: number, src: number, neg: boolean): boolean {
+  const hi = f.mant[2 * src + 1] >>> 0, lo = f.mant[2 * src] >>> 0;
+  const e = expOf(f, src);
+  const mh = hi * 2 ** -31, ml = lo * 2 ** -63;
+  const r = mh + ml, err = ml - (r - mh);
+  return finish(f, dst, neg ? -r : r, neg ? -err : err, e);
 }
 
 /** dst = a op b (op: OP_ADD, OP_MUL, OP_SUB a-b, OP_DIV a/b). Returns true if aborted. */
@@ -116,9 +150,8 @@ export function arith(f: FpuState, op: number, dst: number, a: number, b: number
   if (ca === 0 || cb === 0 || ca === 3 || cb === 3) {
     if ((op === OP_ADD || op === OP_SUB) && ca !== 3 && cb !== 3) {
       if (ca === 0 && cb === 0) { fromNumber(f, dst, na === nb ? (na ? -0 : 0) : rc === 1 ? -0 : 0); return false; }
-      if (ca === 0) { copySlot(f, dst, b); f.sexp[dst] = (f.sexp[dst] & 0x7fff) | (nb ? 0x8000 : 0); return false; }
-      copySlot(f, dst, a);
-      return false;
+      const src = ca === 0 ? b : a, sn = ca === 0 ? nb : na;
+      return roundCopy(f, dst, src, sn);
     }
     const x = ca === 0 ? 0 : ca === 3 ? Infinity : 1, y = cb === 0 ? 0 : cb === 3 ? Infinity : 1;
     const sx = na ? -x : x, sy = nb ? -y : y;
@@ -176,7 +209,8 @@ export function compare(f: FpuState, a: number, b: number, quiet: boolean): numb
   const ca = classify(f, a), cb = classify(f, b);
   if (ca >= 4 || cb >= 4) {
     const inv = !quiet || ca === 5 || cb === 5 || ca === 6 || cb === 6;
-    if (inv && signal(f, IE)) return -1;
+    // An unmasked IE still reports "unordered" (observed on hardware).
+    if (inv) signal(f, IE);
     return 3;
   }
   if ((ca === 2 || cb === 2) && signal(f, DE)) return -1;
