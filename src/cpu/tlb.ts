@@ -27,12 +27,14 @@ export class Tlb {
   misses = 0;
   flushes = 0;
 
-  static index(lo: number, hi: number): number {
-    return ((lo >>> 12) ^ (hi & 0xffff)) & TLB_MASK;
+  /** Set of a page: mixes address bits 31:20, the high half and the ASID so that common
+   *  layouts (and two guests at the same address) do not collide. mmu.ts inlines this. */
+  static index(lo: number, hi: number, asid: number): number {
+    return ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (asid << 6)) & TLB_MASK;
   }
 
   fill(lo: number, hi: number, asid: number, hpaPage: number, rights: number): void {
-    const i = Tlb.index(lo, hi);
+    const i = Tlb.index(lo, hi, asid);
     this.pageLo[i] = lo >>> 12;
     this.tagHi[i] = (hi & 0xffff) | (asid << 16);
     this.hpa[i] = hpaPage;
@@ -56,7 +58,7 @@ export class Tlb {
   }
   /** INVLPG / INVLPGA: one page of one ASID, global or not. */
   flushPage(lo: number, hi: number, asid: number): void {
-    const i = Tlb.index(lo, hi);
+    const i = Tlb.index(lo, hi, asid);
     const tag = (hi & 0xffff) | (asid << 16);
     if (this.pageLo[i] === lo >>> 12 && this.tagHi[i] === tag) this.pageLo[i] = -1;
     if (this.largeFills === 0) return;

@@ -72,8 +72,11 @@ test('x87 exact arithmetic, loads, stores, conversions vs host', () => {
       cases.push({ code: codes[t], data: gen(rng, BIN[t]), fxsave: fxWithCw(fcw), gpr: new Array<bigint>(16).fill(0n), name: `${BIN[t].replace(/\n/g, '; ')} fcw=${fcw.toString(16)} #${i}` });
     }
   }
-  const bad = runX87(cases, { dataBytes: 256 });
-  if (bad.length) console.log(`${bad.length} of ${cases.length} mismatches; first:\n${bad.slice(0, 4000).join('\n')}`);
+  // The environment's instruction/data pointers are model-specific (the host stores zeros):
+  // FSTENV/FSAVE images are checked through what FLDENV/FRSTOR bring back, not byte by byte.
+  const env = (k: X87Case) => k.name.includes('fnstenv') || k.name.includes('fnsave');
+  const bad = runX87(cases.filter((k) => !env(k)), { dataBytes: 256 }).concat(runX87(cases.filter(env), { dataBytes: 32 }));
+  if (bad.length) console.log(`${bad.length} of ${cases.length} mismatches; first:\n${bad.slice(0, 25).join('\n')}`);
   // Known gaps (see the x87 report): denormal float/double stores under directed rounding,
   // a few DE-flag and precision-control-single corner cases. Tighten to 0 when fixed.
   assert.ok(bad.length <= cases.length * 0.05, `${bad.length} mismatches`);

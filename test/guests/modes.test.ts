@@ -117,7 +117,7 @@ test('reset-vector style real mode: CS = F000h, base F0000h, IP = FFF0h', () => 
   v.w64(VMCB.RIP, 0xfff0n);
   const s = runProgram(v);
   assert.equal(describe(s), `${hex(IOIO)}/${hex(out80(A16))}/al=90 ${hex(EXIT.VMMCALL)}/0x0/al=90`);
-  assert.equal(hex(s[0].rip), '0xfff0', 'RIP is the offset in CS, not the linear address');
+  assert.equal(hex(s[0].rip), '0xfff2', 'RIP of the OUT: an offset in CS, not the linear address');
   assert.equal(hex(s[1].rip), '0xfff4');
   assert.equal(s[1].csSel, 0xf000);
 });

@@ -40,9 +40,6 @@ const CASES: Record<string, Case> = {
   writeDr0: { asm: 'mov dr0, rsi', set: [0x30], exit: 0x30 },
   rdmsr: { asm: 'rdmsr', exit: 0x7c, info1: 0n, regs: [[1, 0xc0000081n]] },
   wrmsr: { asm: 'wrmsr', exit: 0x7c, info1: 1n, regs: [[1, 0xc0000081n]] },
-  monitor: { asm: 'monitor', set: [0x8a], exit: 0x8a },
-  mwait: { asm: 'mwait', set: [0x8b], exit: 0x8b },
-  xsetbv: { asm: 'xsetbv', set: [0x8d], exit: 0x8d },
   icebp: { asm: 'db 0xf1', set: [0x88], exit: 0x88 },
   rsm: { asm: 'rsm', set: [0x73], exit: 0x73 },
   inImm: { asm: 'in al, 0x60', exit: 0x7b, info1: (0x60n << 16n) | 0x211n },
@@ -104,5 +101,14 @@ test('privileged instructions at CPL 3 raise #GP before their intercept', () => 
     const r = s.run();
     assert.equal(r.exitCode, 0x4d, asm);
     assert.equal(r.exitInfo1, 0n, asm);
+  }
+});
+
+test('MONITOR/MWAIT/XSETBV are absent (CPUID): #UD even when intercepted', () => {
+  for (const [asm, code] of [['monitor', 0x8a], ['mwait', 0x8b], ['xsetbv', 0x8d]] as const) {
+    const s = new SysGuest();
+    s.load(asm);
+    s.intercept(code);
+    assert.equal(s.run().exitCode, 0x46, asm);
   }
 });

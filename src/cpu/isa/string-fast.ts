@@ -15,7 +15,7 @@ const TWO32 = 0x100000000;
 /** Host-physical page of a linear page, from the TLB or a walk (which may fault); -1 if unbacked. */
 function pageHpa(c: Cpu, lo: number, hi: number, write: boolean): number {
   const t = c.tlb;
-  const i = ((lo >>> 12) ^ (hi & 0xffff)) & TLB_MASK;
+  const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & (write ? c.wrRight : c.rdRight)) !== 0) {
     return t.hpa[i];
   }

@@ -112,6 +112,12 @@ function injectEvent(c: Cpu, lo: number, err: number): void {
   const hasErr = (lo & (1 << 11)) !== 0;
   c.instrStart = c.rip;
   c.nextRip = c.rip;
+  if (type === 4 || (type === 3 && (vector === 3 || vector === 4))) {
+    // Software interrupts return past the instruction: nRIP (svm.md section 7, NRIPS).
+    const m = c.mem, v = c.vmcbHpa;
+    const lo2 = m.read32(v + VMCB.NRIP), hi2 = m.read32(v + VMCB.NRIP + 4);
+    c.rip = c.mode64 ? ((hi2 << 16) >> 16) * TWO32 + (lo2 >>> 0) : lo2 >>> 0;
+  }
   c.deliveringEvent = lo;
   c.deliveringErr = err;
   const kind = type === 2 ? EV_NMI : type === 3 ? EV_EXCEPTION : type === 4 ? EV_SOFT_INT : EV_EXTERNAL;
@@ -133,8 +139,7 @@ export function runGuest(c: Cpu, budget: number): void {
   for (;;) {
     try {
       for (;;) {
-        if (c.intShadow) c.intShadow = false;
-        else if (c.eventPending) takePendingEvent(c);
+        if (c.eventPending && !c.intShadow) takePendingEvent(c);
         if (left <= 0) {
           c.instructions += budget;
           left = budget;
@@ -150,7 +155,11 @@ export function runGuest(c: Cpu, budget: number): void {
           continue;
         }
         left--;
-        step(c);
+        if (c.intShadow) {
+          // The shadowed instruction: events stay blocked until it completes (an exit keeps the shadow).
+          step(c);
+          c.intShadow = false;
+        } else step(c);
       }
     } catch (e) {
       if (e === FAULT) {
@@ -200,7 +209,7 @@ function vmexitSteps(c: Cpu): void {
   m.write32(vmcb + VMCB.EXITINTINFO, c.exitIntInfo); m.write32(vmcb + VMCB.EXITINTINFO_ERR, c.exitIntInfoErr);
   m.write32(vmcb + VMCB.EVENTINJ, m.read32(vmcb + VMCB.EVENTINJ) & ~EVENT_VALID);
   // NRIPS: next sequential RIP (meaningful for instruction intercepts).
-  const n = c.nextRip;
+  const n = nripValid(c.exitCode) ? c.nextRip : 0;
   m.write32(vmcb + VMCB.NRIP, n | 0); m.write32(vmcb + VMCB.NRIP + 4, Math.floor(n / TWO32) | 0);
   writeDecodeAssist(c, vmcb);
   saveGuestState(c, vmcb);
@@ -217,11 +226,18 @@ function vmexitSteps(c: Cpu): void {
   resetFetch(c);
 }
 
+/** NRIPS: nRIP is written for instruction intercepts (and INT3/INTO), zero for asynchronous exits, faults and NPF (APM Vol.2 15.7.1). */
+function nripValid(code: number): boolean {
+  if (code >= 0x40 && code < 0x60) return code === 0x43 || code === 0x44;
+  return !(code === -1 || (code >= 0x60 && code <= 0x64) || code === 0x7f || code === 0x400);
+}
+
 /** Decode assists: the guest instruction bytes for #PF and NPF exits (svm.md section 10 step 3). */
 function writeDecodeAssist(c: Cpu, vmcb: number): void {
   const m = c.mem;
   let n = 0;
-  if (c.exitCode === 0x400 || c.exitCode === 0x4e) {
+  const fetchFault = (c.exitInfo1Lo & 16) !== 0; // ID: the fault was the instruction fetch
+  if ((c.exitCode === 0x400 || c.exitCode === 0x4e) && !fetchFault) {
     const saveExit = [c.exitCode, c.exitInfo1Lo, c.exitInfo1Hi, c.exitInfo2Lo, c.exitInfo2Hi];
     for (; n < 15; n++) {
       try {

@@ -1,7 +1,8 @@
 // 0F 01 (group 7): SGDT SIDT LGDT LIDT SMSW LMSW INVLPG and the register forms:
 // MONITOR/MWAIT, CLAC/STAC, XGETBV/XSETBV, the SVM instructions (svm.md section 2),
 // SWAPGS, RDTSCP. Intercepts: GDTR_READ 67h, IDTR_READ 66h, GDTR_WRITE 6Bh,
-// IDTR_WRITE 6Ah, INVLPG 79h (EXITINFO1 = linear address), MONITOR 8Ah, MWAIT 8Bh, XSETBV 8Dh.
+// IDTR_WRITE 6Ah, INVLPG 79h (EXITINFO1 = linear address). MONITOR/MWAIT/XSETBV are absent
+// (CPUID), so they #UD before their intercepts (8Ah, 8Bh, 8Dh) could fire.
 // SVM instructions in guest mode: intercepted -> #VMEXIT; VMMCALL not intercepted -> #UD;
 // the others are not virtualized here (no nested SVM) and raise #UD.
 import type { Cpu } from '../cpu';
@@ -31,7 +32,7 @@ export function svmInstruction(c: Cpu, rm: number): void {
     case 4: svmPrivileged(c, VMEXIT_STGI); break;
     case 5: svmPrivileged(c, VMEXIT_CLGI); break;
     case 6: svmPrivileged(c, VMEXIT_SKINIT); break;
-    default: svmPrivileged(c, VMEXIT_INVLPGA); break;
+    default: svmPrivileged(c, VMEXIT_INVLPGA); break; // EXITINFO1 = rAX (decode assists)
   }
 }
 
@@ -39,6 +40,9 @@ export function svmInstruction(c: Cpu, rm: number): void {
 function svmPrivileged(c: Cpu, exit: number): void {
   if ((c.efer & (1 << 12)) === 0 || !c.protectedMode) raiseUD(c);
   if (c.cpl !== 0) raiseGP(c, 0);
+  if (exit === VMEXIT_INVLPGA && intercepted(c, exit)) {
+    vmexit(c, exit, c.gpr[0], c.adSize === 8 ? c.gpr[1] : 0, 0, 0);
+  }
   checkIntercept(c, exit);
   raiseUD(c); // nested SVM is not offered
 }
@@ -124,15 +128,14 @@ function swapgs(c: Cpu): void {
 function registerForm(c: Cpu, reg: number, rm: number): void {
   switch (reg) {
     case 1:
-      if (rm === 0) { checkIntercept(c, SVM_EXIT_MONITOR); raiseUD(c); } // CPUID MONITOR = 0
-      if (rm === 1) { checkIntercept(c, SVM_EXIT_MWAIT); raiseUD(c); }
+      // CPUID MONITOR = 0: the absent instruction's #UD comes before its intercept (APM 15.9).
+      if (rm === 0 || rm === 1) raiseUD(c);
       if (rm === 2) return setAc(c, false);
       if (rm === 3) return setAc(c, true);
       raiseUD(c);
       break;
     case 2:
-      if (rm === 1) checkIntercept(c, SVM_EXIT_XSETBV); // CPUID XSAVE = 0: XGETBV/XSETBV #UD
-      raiseUD(c);
+      raiseUD(c); // CPUID XSAVE = 0, CR4.OSXSAVE = 0: XGETBV/XSETBV #UD, before the XSETBV intercept
       break;
     case 3: svmInstruction(c, rm); break;
     case 4: smsw(c); break;
