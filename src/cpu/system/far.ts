@@ -67,8 +67,13 @@ function pushReturn(c: Cpu, size: number): void {
 }
 
 /** Task gate or TSS as a target: exit if TASK_SWITCH is intercepted, else #GP (task switches are not modelled). */
-export function taskSwitch(c: Cpu, sel: number, info2Hi: number): never {
-  if (intercepted(c, SVM_EXIT_TASK_SWITCH)) vmexit(c, SVM_EXIT_TASK_SWITCH, sel & 0xffff, 0, 0, info2Hi);
+export function taskSwitch(c: Cpu, sel: number, info2Hi: number, errorCode = 0): never {
+  if (intercepted(c, SVM_EXIT_TASK_SWITCH)) {
+    // An event being delivered through a task gate is reported in EXITINTINFO (as for NPF).
+    c.exitIntInfo = c.deliveringEvent;
+    c.exitIntInfoErr = c.deliveringErr;
+    vmexit(c, SVM_EXIT_TASK_SWITCH, sel & 0xffff, 0, errorCode, info2Hi);
+  }
   return raiseGP(c, sel & 0xfffc);
 }
 

@@ -127,7 +127,7 @@ function deliverProtected32(c: Cpu, vector: number, kind: number, hasError: bool
   if (soft && ((w1 >> 13) & 3) < c.cpl) raiseGP(c, ierr);
   if (type === 5) {
     if ((w1 & 0x8000) === 0) raiseNP(c, ierr);
-    taskSwitch(c, w0 >>> 16, hasError ? 1 << 12 : 0);
+    taskSwitch(c, w0 >>> 16, hasError ? 1 << 12 : 0, hasError ? errorCode : 0);
   }
   if (type !== 6 && type !== 7 && type !== 0xe && type !== 0xf) raiseGP(c, ierr);
   if ((w1 & 0x8000) === 0) raiseNP(c, ierr);
