@@ -20,7 +20,7 @@ const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test
   stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 30,
 });
 process.stdout.write(r.stdout);
-const num = (k) => Number((r.stdout.match(new RegExp(`^. ${k} (\\d+)$`, 'm')) || [])[1] || 0);
+const num = (k) => Number((r.stdout.match(new RegExp(`^\\S+ ${k} (\\d+)$`, 'm')) || [])[1] || 0);
 const passed = num('pass'), failed = num('fail');
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(r.status === 0 && failed === 0 && passed > 0 ? 0 : 1);

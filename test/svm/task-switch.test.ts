@@ -54,15 +54,13 @@ for (const [name, code, info2, intInfo] of [
   });
 }
 
-test('TASK_SWITCH: #GP(sel) through a task gate reports the error code (bit 44, bits 31:0)', {
-  todo: 'BUG src/cpu/system/interrupts.ts:130 passes only bit 44 (EV) to taskSwitch, so EXITINFO2[31:0] lacks the error code (svm.md 6.3); plus ' + INTINFO_BUG,
-}, () => {
+test('TASK_SWITCH: #GP(sel) through a task gate reports the error code (bit 44, bits 31:0)', () => {
   const v = pm32(GPF); // selector 7 = LDT entry 0 with no LDT -> #GP(4)
   const e = v.go();
   assert.equal(hex(e.code), '0x7d');
   assert.equal(hex(e.info1), hex(BigInt(TSS_SEL)));
   assert.equal(hex(e.info2), hex((1n << 44n) | 4n), 'EV and the error code');
-  assert.equal(hex(e.rip), hex(BigInt(CODE + 2)), 'the faulting MOV DS');
+  assert.equal(hex(e.rip), hex(BigInt(CODE + 4)), 'the faulting MOV DS (after the 4-byte mov ax, 7)');
   assert.equal(hex(e.intInfo), hex(0x80000b0d), 'EXITINTINFO: #GP being delivered');
   assert.equal(e.intInfoErr, 4);
 });
