@@ -72,7 +72,6 @@ test('EVENTINJ NMI: vector 2', () => {
 });
 
 test('EVENTINJ software interrupt 80h: the return RIP pushed is nRIP (svm.md 7)', {
-  todo: 'BUG src/cpu/svm/vmrun.ts:114,119 injectEvent pushes the VMCB RIP for TYPE=4; with NRIPS the return address is VMCB nRIP (0C8h)',
 }, () => {
   const v = guest(MAIN);
   v.w32(VMCB.EVENTINJ, V | (4 << 8) | 0x80);
@@ -152,7 +151,6 @@ test('V_IRQ blocked when V_INTR_PRIO <= V_TPR, taken with V_IGN_TPR', () => {
 });
 
 test('interrupt shadow: STI; VMMCALL exits before the V_IRQ is taken', {
-  todo: 'BUG src/cpu/svm/vmrun.ts:136 runGuest clears c.intShadow before the shadowed instruction runs, so its #VMEXIT saves INTERRUPT_SHADOW = 0',
 }, () => {
   const v = guest(STI_VMMCALL);
   v.w64(VMCB.V_INTR, vintr(0, 2, 0x31));

@@ -101,11 +101,11 @@ const insnCases: Case[] = [
   { name: 'WBINVD', insn: 'wbinvd', on: [0x89], exit: 0x89 },
   // Intercepts are checked after simple #UD checks (APM 15.9): without CPUID MONITOR the opcode is #UD.
   { name: `MONITOR (CPUID MONITOR = ${+HAS_MONITOR})`, insn: 'monitor', regs: { [RAX]: 0x10000000n, [RCX]: 0n, [RDX]: 0n }, on: [0x8a],
-    exit: HAS_MONITOR ? 0x8a : 0x46, nrip: HAS_MONITOR ? 'next' : 'skip', todo: HAS_MONITOR ? undefined : UD_FIRST },
+    exit: HAS_MONITOR ? 0x8a : 0x46, nrip: HAS_MONITOR ? 'next' : 'skip' },
   { name: `MWAIT (CPUID MONITOR = ${+HAS_MONITOR})`, insn: 'mwait', regs: { [RAX]: 0n, [RCX]: 0n }, on: [0x8b],
-    exit: HAS_MONITOR ? 0x8b : 0x46, nrip: HAS_MONITOR ? 'next' : 'skip', todo: HAS_MONITOR ? undefined : UD_FIRST },
+    exit: HAS_MONITOR ? 0x8b : 0x46, nrip: HAS_MONITOR ? 'next' : 'skip' },
   // CR4.OSXSAVE cannot be set in this model (CR4_SUPPORTED), and #UD outranks the intercept (APM 15.9).
-  { name: 'XSETBV without CR4.OSXSAVE: #UD before the intercept', insn: 'xsetbv', regs: { [RCX]: 0n, [RAX]: 1n }, on: [0x8d], exit: 0x46, nrip: 'skip', todo: UD_FIRST },
+  { name: 'XSETBV without CR4.OSXSAVE: #UD before the intercept', insn: 'xsetbv', regs: { [RCX]: 0n, [RAX]: 1n }, on: [0x8d], exit: 0x46, nrip: 'skip' },
 ];
 
 // --- Intercept bit clear: the instruction runs and the guest reaches the appended VMMCALL.

@@ -115,7 +115,6 @@ test('decode assists on a data NPF: GUEST_INSN_LEN and the bytes at RIP', () => 
 });
 
 test('decode assists on a fetch NPF: no bytes (GUEST_INSN_LEN = 0)', {
-  todo: 'BUG src/cpu/svm/vmrun.ts:224-236 writeDecodeAssist reads 15 bytes for every NPF/#PF, also when the fault is the instruction fetch itself (EXITINFO1.ID); svm.md 10 step 3',
 }, () => {
   const v = new Vm(JUMP2);
   v.mapNested(CODE_VA + 0x1000, CODE_HPA + 0x1000, true, false);

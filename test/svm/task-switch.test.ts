@@ -43,7 +43,7 @@ for (const [name, code, info2, intInfo] of [
   ['INT 40h through a task gate (EXITINTINFO TYPE 4, as KVM task_switch_interception expects)', INT40, 0n, 0x80000440],
   ['#UD through a task gate', UD2, 0n, 0x80000306],
 ] as const) {
-  test(`TASK_SWITCH: ${name}`, intInfo ? { todo: INTINFO_BUG } : {}, () => {
+  test(`TASK_SWITCH: ${name}`, {}, () => {
     const v = pm32(code);
     const e = v.go();
     assert.equal(hex(e.code), '0x7d');

@@ -100,7 +100,6 @@ test('INVLPGA(gVA, ASID) drops that page for that ASID only', () => {
 // Not architectural (a TLB may evict at will) but the point of ASIDs: a world switch
 // between guests using the same gVA should not evict the other guest's entries.
 test('entries of two ASIDs for the same gVA coexist (no misses after A, B, A)', {
-  todo: 'PERF src/cpu/tlb.ts:30-31 Tlb.index ignores the ASID: guests with the same gVA share one direct-mapped slot and evict each other at every world switch',
 }, () => {
   const { v, runA, runB } = twoGuests();
   runA(); runB(); runA();
