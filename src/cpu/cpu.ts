@@ -121,7 +121,8 @@ export class Cpu {
   readonly dcache: DecodeCache;
   /** Decode mode for the decode cache: 0 16-bit, 1 32-bit, 2 64-bit. */
   modeKey = 0;
-  /** Memory operand description kept by the decoder for the decode cache. */
+  /** Memory operand as decoded (valid for the current instruction's memory operand): kind
+   *  (decode-cache.ts EA_*), base register (-1 none, -2 disp32 only; the 16-bit form for EA_16), index, scale, displacement. */
   eaKind = 0; eaBase = -1; eaIndex = -1; eaScale = 0; eaDisp = 0;
   /** Current ASID (0 = host). */
   asid = 0;

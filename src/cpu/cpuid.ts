@@ -16,7 +16,7 @@ export const MAX_LINEAR_ADDR_BITS = 48;
 export const NASID = 256;
 
 // CPUID 1 EDX: FPU VME DE PSE TSC MSR PAE MCE CX8 APIC SEP MTRR PGE MCA CMOV PAT PSE36 CLFSH MMX FXSR SSE SSE2
-const STD_EDX = 0x0789fbff & ~(1 << 12) | (1 << 12);
+const STD_EDX = 0x0789fbff;
 // CPUID 1 ECX: SSE3(0) SSSE3(9) CX16(13) POPCNT(23) HYPERVISOR is not set: we are the silicon.
 const STD_ECX = (1 << 0) | (1 << 9) | (1 << 13) | (1 << 23);
 // CPUID 8000_0001 EDX: SYSCALL(11) NX(20) MMXEXT(22) FFXSR(25) RDTSCP(27) LM(29) + mirrored legacy bits.

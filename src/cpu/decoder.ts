@@ -59,8 +59,10 @@ function executeCached(c: Cpu, dc: DecodeCache, i: number, start: number): void 
   if (kind !== EA_NONE) {
     const b3 = dc.bits3[i];
     c.eaSeg = (b3 >> 12) & 7;
-    if (kind === EA_32) computeEA32(c, ((b2 >> 24) & 31) - 2, (b3 & 0xff) - 1, (b3 >> 8) & 3, dc.disp[i]);
-    else if (kind === EA_16) computeEA16(c, (b2 >> 24) & 7, dc.disp[i]);
+    const base = ((b2 >> 24) & 31) - 2;
+    c.eaBase = base;
+    if (kind === EA_32) computeEA32(c, base, (b3 & 0xff) - 1, (b3 >> 8) & 3, dc.disp[i]);
+    else if (kind === EA_16) computeEA16(c, base, dc.disp[i]);
     else {
       const s = next + dc.disp[i];
       c.eaLo = s | 0;
@@ -253,6 +255,7 @@ function decodeEA32(c: Cpu, mod: number, rm: number, seg: number, rex: number): 
   if (ripRel) {
     c.eaLo = disp; // completed after the immediate
     c.eaDisp = disp;
+    c.eaBase = -1;
     c.eaSeg = seg >= 0 ? seg : DS;
     return true;
   }

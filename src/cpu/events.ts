@@ -5,8 +5,8 @@ import type { Cpu } from './cpu';
 import { FAULT, VMEXIT, intercepted, isContributory, vmexit } from './exceptions';
 import { deliverEvent, EV_EXCEPTION, EV_EXTERNAL, EV_SOFT_EXC, EV_SOFT_INT } from './system/interrupts';
 import { BP, DF_VEC, IF, OF_VEC, PF_VEC } from './regs';
+import { SvmExit } from './svm/exit-codes';
 
-export const VMEXIT_EXCP_BASE = 0x40, VMEXIT_INTR = 0x60, VMEXIT_VINTR = 0x64, VMEXIT_SHUTDOWN = 0x7f;
 const EVENT_VALID = 0x80000000 | 0;
 
 /** Recompute whether anything may need attention between instructions. */
@@ -25,14 +25,14 @@ export function takePendingEvent(c: Cpu): boolean {
   // Physical interrupts: masked by the host's IF when V_INTR_MASKING=1 (host IF is 1 while
   // the host runs a guest), else by the guest's IF.
   if (c.physIntr && (c.vIntrMasking || (c.flags & IF) !== 0)) {
-    if (intercepted(c, VMEXIT_INTR)) {
+    if (intercepted(c, SvmExit.INTR)) {
       c.physIntr = false;
       updatePending(c);
-      vmexit(c, VMEXIT_INTR, 0, 0, 0, 0);
+      vmexit(c, SvmExit.INTR, 0, 0, 0, 0);
     }
   }
   if (c.vIrq && (c.flags & IF) !== 0 && (c.vIgnTpr || (c.vIntrPrio & 0xf) > (c.vTpr & 0xf))) {
-    if (intercepted(c, VMEXIT_VINTR)) vmexit(c, VMEXIT_VINTR, 0, 0, 0, 0);
+    if (intercepted(c, SvmExit.VINTR)) vmexit(c, SvmExit.VINTR, 0, 0, 0, 0);
     c.vIrq = false;
     c.halted = false;
     updatePending(c);
@@ -67,11 +67,11 @@ export function dispatchException(c: Cpu): void {
     const soft = c.excIsSoftware;
     const kind = soft ? (v === BP || v === OF_VEC ? EV_SOFT_EXC : EV_SOFT_INT) : EV_EXCEPTION;
     if (!soft) c.rip = c.instrStart; // faults restart the instruction
-    if (kind !== EV_SOFT_INT && intercepted(c, VMEXIT_EXCP_BASE + v)) {
+    if (kind !== EV_SOFT_INT && intercepted(c, SvmExit.EXCP_BASE + v)) {
       // svm.md 6: EXITINFO1 = error code, EXITINFO2 = faulting address for #PF (CR2 untouched).
       c.exitIntInfo = c.deliveringEvent;
       c.exitIntInfoErr = c.deliveringErr;
-      vmexit(c, VMEXIT_EXCP_BASE + v, c.excHasError ? c.excErrorCode : 0, 0,
+      vmexit(c, SvmExit.EXCP_BASE + v, c.excHasError ? c.excErrorCode : 0, 0,
         v === PF_VEC ? c.pfLinLo : 0, v === PF_VEC ? c.pfLinHi : 0);
     }
     if (v === PF_VEC) { c.cr2Lo = c.pfLinLo; c.cr2Hi = c.pfLinHi; }
@@ -97,7 +97,7 @@ export function dispatchException(c: Cpu): void {
 /** Triple fault: #VMEXIT(SHUTDOWN). Reported even when not intercepted: a software CPU has no reset line to pull. */
 export function shutdown(c: Cpu): never {
   c.rip = c.instrStart;
-  return vmexit(c, VMEXIT_SHUTDOWN, 0, 0, 0, 0);
+  return vmexit(c, SvmExit.SHUTDOWN, 0, 0, 0, 0);
 }
 
 export { VMEXIT };

@@ -2,17 +2,13 @@
 // faults records the vector and error code on the Cpu and throws a preallocated
 // signal; the run loop catches it. Nothing is allocated per fault.
 import type { Cpu } from './cpu';
-import { BP, DE, DF_VEC, GP, NM, NP, OF_VEC, PF_VEC, SS_VEC, TS, UD, AC_VEC, MF, XF, DB, BR } from './regs';
+import { DE, GP, NM, NP, PF_VEC, SS_VEC, TS, UD, AC_VEC, MF, XF, BR } from './regs';
 
 /** Thrown when an instruction raises an exception (details in cpu.exc*). */
 export const FAULT: { readonly signal: 'fault' } = Object.freeze({ signal: 'fault' });
 /** Thrown when guest execution ends in #VMEXIT (details in cpu.exit*). */
 export const VMEXIT: { readonly signal: 'vmexit' } = Object.freeze({ signal: 'vmexit' });
 
-/** Vectors that push an error code (APM Vol.2 Table 8-1). */
-export function hasErrorCode(vector: number): boolean {
-  return vector === DF_VEC || (vector >= TS && vector <= PF_VEC) || vector === AC_VEC || vector === 21;
-}
 
 export function raise(c: Cpu, vector: number, errorCode: number, hasError: boolean): never {
   c.excVector = vector;
@@ -42,16 +38,11 @@ export function raiseSoftware(c: Cpu, vector: number): never {
   c.excIsSoftware = true;
   throw FAULT;
 }
-/** INT3 and INTO are exceptions of type "software" too; kept apart for EXITINTINFO typing. */
-export function isSoftwareException(vector: number): boolean {
-  return vector === BP || vector === OF_VEC;
-}
 
 /** Exception classes for the double-fault rule (APM Vol.2 8.2.9, Table 8-7). */
 export function isContributory(vector: number): boolean {
   return vector === DE || (vector >= TS && vector <= GP);
 }
-export const DEBUG_VECTOR = DB;
 
 /**
  * Request #VMEXIT with an exit code and EXITINFO; the run loop writes the VMCB.

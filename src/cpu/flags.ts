@@ -27,10 +27,6 @@ function ult(size: number, aLo: number, aHi: number, bLo: number, bHi: number): 
   if (size === 8 && aHi !== bHi) return aHi >>> 0 < bHi >>> 0;
   return (aLo & m) >>> 0 < (bLo & m) >>> 0;
 }
-function eq(size: number, aLo: number, aHi: number, bLo: number, bHi: number): boolean {
-  const m = sizeMaskLo(size);
-  return ((aLo ^ bLo) & m) === 0 && (size !== 8 || aHi === bHi);
-}
 
 export function lazyCF(c: Cpu): boolean {
   switch (c.lop) {
@@ -101,10 +97,6 @@ export function setArithFlags(c: Cpu, bits: number): void {
   c.flags = (c.flags & ~ARITH_FLAGS) | (bits & ARITH_FLAGS);
   c.lop = LAZY_NONE;
 }
-/** ZF, SF, PF from a result; CF, OF, AF cleared: the logic-instruction pattern, done lazily. */
-export function setLogicFlags(c: Cpu, size: number, lo: number, hi: number): void {
-  c.lop = LAZY_LOGIC; c.lsz = size; c.lresLo = lo; c.lresHi = hi;
-}
 /** SF, ZF, PF bits of a result, for handlers that compute CF/OF/AF themselves. */
 export function szpBits(size: number, lo: number, hi: number): number {
   const m = sizeMaskLo(size);
@@ -112,9 +104,6 @@ export function szpBits(size: number, lo: number, hi: number): number {
   if ((lo & m) === 0 && (size !== 8 || hi === 0)) f |= ZF;
   if (signBit(size, lo, hi)) f |= SF;
   return f;
-}
-export function parityOf(byte: number): number {
-  return PARITY[byte & 0xff];
 }
 
 /** Condition code tt tn (Jcc/SETcc/CMOVcc low nibble, APM Vol.3 Appendix B). */
@@ -133,4 +122,3 @@ export function testCondition(c: Cpu, cc: number): boolean {
   return (cc & 1) !== 0 ? !r : r;
 }
 
-export { eq as operandsEqual };

@@ -5,7 +5,7 @@ import type { Cpu } from './cpu';
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, translate } from './paging';
 import { raiseGP, raiseSS } from './exceptions';
 import { ATTR_DB, ATTR_P, CS, SS } from './regs';
-import { TLB_MASK, TLB_R_SUP, TLB_R_USR, TLB_W_SUP, TLB_W_USR, TLB_X_SUP, TLB_X_USR } from './tlb';
+import { tlbSlot, TLB_R_SUP, TLB_R_USR, TLB_W_SUP, TLB_W_USR, TLB_X_SUP, TLB_X_USR } from './tlb';
 
 /** Change the CPL and the TLB rights every access needs (user = CPL 3). */
 export function setCpl(c: Cpu, cpl: number): void {
@@ -122,7 +122,7 @@ export function writeLinSlow(c: Cpu, lo: number, hi: number, size: number, v: nu
 
 export function readLin(c: Cpu, lo: number, hi: number, size: number): number {
   const t = c.tlb;
-  const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
+  const i = tlbSlot(lo, hi, c.asidTag);
   const po = lo & 0xfff;
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.rdRight) !== 0 && po <= 4096 - size) {
     const a = t.hpa[i] + po;
@@ -134,7 +134,7 @@ export function readLin(c: Cpu, lo: number, hi: number, size: number): number {
 }
 export function writeLin(c: Cpu, lo: number, hi: number, size: number, v: number): void {
   const t = c.tlb;
-  const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
+  const i = tlbSlot(lo, hi, c.asidTag);
   const po = lo & 0xfff;
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.wrRight) !== 0 && po <= 4096 - size) {
     const page = t.hpa[i];
@@ -154,7 +154,7 @@ export function probeWrite(c: Cpu, seg: number, offLo: number, offHi: number, si
   const lo = linear(c, seg, offLo, offHi, size, true);
   const hi = c.linHi;
   const t = c.tlb;
-  const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
+  const i = tlbSlot(lo, hi, c.asidTag);
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.wrRight) !== 0 && (lo & 0xfff) <= 4096 - size) return;
   hpaFor(c, lo, hi, ACCESS_WRITE);
   if ((lo & 0xfff) + size > 4096) {
@@ -181,7 +181,7 @@ export function read64(c: Cpu, seg: number, offLo: number, offHi: number): numbe
   const hi = c.linHi;
   if ((lo & 0xfff) <= 0xff8) {
     const t = c.tlb;
-    const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
+    const i = tlbSlot(lo, hi, c.asidTag);
     if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.rdRight) !== 0) {
       const a = t.hpa[i] + (lo & 0xfff);
       t.hits++;
@@ -283,7 +283,7 @@ function fetchSlow(c: Cpu): number {
     hi = 0;
   }
   const t = c.tlb;
-  const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
+  const i = tlbSlot(lo, hi, c.asidTag);
   let page: number;
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.exRight) !== 0) {
     page = t.hpa[i];
@@ -312,6 +312,3 @@ export function resetFetch(c: Cpu): void {
   c.fetchRipEnd = 0;
 }
 
-export { ACCESS_READ, ACCESS_WRITE, ACCESS_EXEC };
-/** Data-segment bases for stack accesses default to SS. */
-export const STACK_SEG = SS;

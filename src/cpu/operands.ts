@@ -116,8 +116,3 @@ export function pop(c: Cpu, size: number): number {
   c.tHi = hi;
   return v;
 }
-
-/** Sign-extended immediate for an operation of `size` (IMM_Z / imm8 forms). */
-export function immSx8(c: Cpu): number {
-  return (c.immLo << 24) >> 24;
-}

@@ -9,12 +9,11 @@ import {
   PFEC_I, PFEC_P, PFEC_RSV, PFEC_U, PFEC_W,
 } from './regs';
 import {
-  TLB_GLOBAL, TLB_LARGE_1G, TLB_LARGE_2M, TLB_LARGE_4M, TLB_R_SUP, TLB_R_USR, TLB_W_SUP, TLB_W_USR, TLB_X_SUP, TLB_X_USR,
+  TLB_GLOBAL, TLB_LARGE_2M, TLB_LARGE_4M, TLB_R_SUP, TLB_R_USR, TLB_W_SUP, TLB_W_USR, TLB_X_SUP, TLB_X_USR,
 } from './tlb';
 import { MAX_PHYS_ADDR_BITS } from './cpuid';
+import { SvmExit } from './svm/exit-codes';
 
-/** #VMEXIT(NPF) exit code (svm.md section 5). */
-const SVM_EXIT_NPF = 0x400;
 
 export const ACCESS_READ = 0, ACCESS_WRITE = 1, ACCESS_EXEC = 2;
 
@@ -89,7 +88,7 @@ function npf(c: Cpu, gpa: number, gpaHi: number, access: number, err: number, ta
   const info1Hi = tableAccess ? 2 : 1;
   c.exitIntInfo = c.deliveringEvent;
   c.exitIntInfoErr = c.deliveringErr;
-  return vmexit(c, SVM_EXIT_NPF, code, info1Hi, gpa % TWO32 | 0, gpaHi);
+  return vmexit(c, SvmExit.NPF, code, info1Hi, gpa % TWO32 | 0, gpaHi);
 }
 
 /** Guest-physical -> host-physical for a guest page-table entry access. */
@@ -155,7 +154,7 @@ function walkGuest(c: Cpu, lo: number, hi: number, access: number, user: boolean
     const pdeGpa = cr3 + ((lo >>> 22) << 2);
     const pdeHpa = tableHpa(c, pdeGpa, false);
     const pde = c.mem.read32(pdeHpa);
-    if ((pde & P) === 0) pageFault(c, lo, access, user, 0);
+    if ((pde & P) === 0) pageFault(c, access, user, 0);
     w &&= (pde & RW) !== 0; u &&= (pde & US) !== 0;
     entries[n++] = pdeHpa; entGpa[n - 1] = pdeGpa;
     if ((pde & PS) !== 0 && (c.cr4 & CR4_PSE) !== 0) {
@@ -166,7 +165,7 @@ function walkGuest(c: Cpu, lo: number, hi: number, access: number, user: boolean
       const pteGpa = ((pde & ~0xfff) >>> 0) + (((lo >>> 12) & 0x3ff) << 2);
       const pteHpa = tableHpa(c, pteGpa, false);
       const pte = c.mem.read32(pteHpa);
-      if ((pte & P) === 0) pageFault(c, lo, access, user, 0);
+      if ((pte & P) === 0) pageFault(c, access, user, 0);
       w &&= (pte & RW) !== 0; u &&= (pte & US) !== 0;
       entries[n++] = pteHpa; entGpa[n - 1] = pteGpa;
       gpa = ((pte & ~0xfff) >>> 0) + (lo & 0xfff);
@@ -185,8 +184,8 @@ function walkGuest(c: Cpu, lo: number, hi: number, access: number, user: boolean
       const pdpteGpa = ((c.cr3Lo & ~0x1f) >>> 0) + ((lo >>> 30) << 3);
       const pdpteHpa = tableHpa(c, pdpteGpa, false);
       readEntry64(c, pdpteHpa);
-      if ((entLo & P) === 0) pageFault(c, lo, access, user, 0);
-      if ((entLo & 0x1e6) !== 0 || (entHi & (HI_RSVD | NX_HI)) !== 0) pageFault(c, lo, access, user, PFEC_RSV | PFEC_P);
+      if ((entLo & P) === 0) pageFault(c, access, user, 0);
+      if ((entLo & 0x1e6) !== 0 || (entHi & (HI_RSVD | NX_HI)) !== 0) pageFault(c, access, user, PFEC_RSV | PFEC_P);
       table = (entHi & 0xfffff) * TWO32 + ((entLo & ~0xfff) >>> 0);
       level = 1;
     }
@@ -196,11 +195,11 @@ function walkGuest(c: Cpu, lo: number, hi: number, access: number, user: boolean
       const eGpa = table + idx * 8;
       const eHpa = tableHpa(c, eGpa, false);
       readEntry64(c, eHpa);
-      if ((entLo & P) === 0) pageFault(c, lo, access, user, 0);
+      if ((entLo & P) === 0) pageFault(c, access, user, 0);
       const psOk = level === 1; // 2 MiB pages; 1 GiB pages are not offered (CPUID Page1GB = 0)
       if ((entHi & HI_RSVD) !== 0 || ((entHi & NX_HI) !== 0 && !nxe) || ((entLo & PS) !== 0 && !psOk && level !== 0) ||
         (level === 1 && (entLo & PS) !== 0 && (entLo & 0x1fe000) !== 0)) {
-        pageFault(c, lo, access, user, PFEC_RSV | PFEC_P);
+        pageFault(c, access, user, PFEC_RSV | PFEC_P);
       }
       w &&= (entLo & RW) !== 0; u &&= (entLo & US) !== 0;
       if (nxe && (entHi & NX_HI) !== 0) x = false;
@@ -241,7 +240,7 @@ function walkGuest(c: Cpu, lo: number, hi: number, access: number, user: boolean
   let allowed = (rights & need) !== 0;
   // SMAP: supervisor data access to a user page faults unless RFLAGS.AC=1 on an explicit access.
   if (allowed && u && smap && !user && access !== ACCESS_EXEC && (c.implicitSup || (c.flags & AC) === 0)) allowed = false;
-  if (!allowed) pageFault(c, lo, access, user, PFEC_P);
+  if (!allowed) pageFault(c, access, user, PFEC_P);
 
   // Accessed and dirty bits, written through the nested translation of each entry.
   for (let i = 0; i < n; i++) {
@@ -260,7 +259,7 @@ function walkGuest(c: Cpu, lo: number, hi: number, access: number, user: boolean
 const walkEntriesHpa = new Float64Array(5);
 const entGpa = new Float64Array(5);
 
-function pageFault(c: Cpu, lo: number, access: number, user: boolean, bits: number): never {
+function pageFault(c: Cpu, access: number, user: boolean, bits: number): never {
   let err = bits;
   if (access === ACCESS_WRITE) err |= PFEC_W;
   if (user) err |= PFEC_U;

@@ -13,6 +13,15 @@ export const TLB_GLOBAL = 64;
 export const TLB_LARGE_2M = 128, TLB_LARGE_4M = 256, TLB_LARGE_1G = 512;
 const TLB_LARGE = TLB_LARGE_2M | TLB_LARGE_4M | TLB_LARGE_1G;
 
+/**
+ * Set of a linear page (lo, hi) for the ASID tag (asid << 16): mixes address bits 31:20,
+ * the high half and the ASID so that common layouts, and two guests at the same address,
+ * do not collide. Every lookup uses this one function.
+ */
+export function tlbSlot(lo: number, hi: number, asidTag: number): number {
+  return ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (asidTag >>> 10)) & TLB_MASK;
+}
+
 export class Tlb {
   /** Linear page number bits 31:12 (lo >>> 12); -1 when empty. */
   readonly pageLo = new Int32Array(TLB_SIZE).fill(-1);
@@ -27,10 +36,8 @@ export class Tlb {
   misses = 0;
   flushes = 0;
 
-  /** Set of a page: mixes address bits 31:20, the high half and the ASID so that common
-   *  layouts (and two guests at the same address) do not collide. mmu.ts inlines this. */
   static index(lo: number, hi: number, asid: number): number {
-    return ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (asid << 6)) & TLB_MASK;
+    return tlbSlot(lo, hi, asid << 16);
   }
 
   fill(lo: number, hi: number, asid: number, hpaPage: number, rights: number): void {

@@ -5,17 +5,7 @@
 import test = require('node:test');
 import assert = require('node:assert/strict');
 import { assemble64 } from '../native/assemble';
-import { runDiff, makeRng, randomGprs, randomFlags, type DiffCase } from './diff';
-
-/** runDiff, with the data area compared only for cases whose snippet touches memory. */
-function diffCases(cases: DiffCase[], flagsMask: bigint): { total: number; mismatches: string[] } {
-  const mem = cases.filter((c) => (c.label ?? '').includes('['));
-  const reg = cases.filter((c) => !(c.label ?? '').includes('['));
-  const a = runDiff(mem, { flagsMask });
-  const b = runDiff(reg, { flagsMask, compareData: false });
-  return { total: a.total + b.total, mismatches: [...a.mismatches, ...b.mismatches] };
-}
-
+import { runDiff, runDiffByOperand, makeRng, randomGprs, randomFlags, type DiffCase } from './diff';
 
 const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, OF = 0x800n;
 const RCX = 1, RSI = 6;
@@ -51,7 +41,7 @@ test('BT/BTS/BTR/BTC register and immediate forms match the host', () => {
     }
     forms.push(`${op} word [rsi+6], 13`, `${op} dword [rsi+6], 31`, `${op} qword [rsi+6], 63`, `${op} qword [rsi], 200`);
   }
-  const r = diffCases(build(forms, 40, 31, () => {}, dataArea(makeRng(5))), CF);
+  const r = runDiffByOperand(build(forms, 40, 31, () => {}, dataArea(makeRng(5))), CF);
   assert.deepEqual(r.mismatches, []);
   assert.ok(r.total > 4000);
 });
@@ -81,7 +71,7 @@ test('BSF/BSR/LZCNT/POPCNT match the host', () => {
   let total = 0;
   for (const op of Object.keys(masks)) {
     const f = forms.filter((s) => s.split('\n').pop()!.startsWith(op + ' '));
-    const r = diffCases(build(f, 300, 33, (g, rng) => {
+    const r = runDiffByOperand(build(f, 300, 33, (g, rng) => {
       const p = rng();
       if (p < 0.15) g[3] = 0n; // zero source: BSF/BSR leave the destination unchanged
       else if (p < 0.4) g[3] = 1n << BigInt(Math.floor(rng() * 64));

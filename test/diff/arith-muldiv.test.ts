@@ -5,18 +5,8 @@
 import test = require('node:test');
 import assert = require('node:assert/strict');
 import { assemble64 } from '../native/assemble';
-import { runDiff, makeRng, randomGprs, randomFlags, edgeRandom64, type DiffCase } from './diff';
+import { runDiffByOperand, makeRng, randomGprs, randomFlags, edgeRandom64, type DiffCase } from './diff';
 import { Guest64 } from '../harness/guest64';
-
-/** runDiff, with the data area compared only for cases whose snippet touches memory. */
-function diffCases(cases: DiffCase[], flagsMask: bigint): { total: number; mismatches: string[] } {
-  const mem = cases.filter((c) => (c.label ?? '').includes('['));
-  const reg = cases.filter((c) => !(c.label ?? '').includes('['));
-  const a = runDiff(mem, { flagsMask });
-  const b = runDiff(reg, { flagsMask, compareData: false });
-  return { total: a.total + b.total, mismatches: [...a.mismatches, ...b.mismatches] };
-}
-
 
 const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, OF = 0x800n;
 const ALL = CF | PF | AF | ZF | SF | OF;
@@ -58,7 +48,7 @@ test('TEST/NOT/NEG (F6/F7) match the host', () => {
     forms.push(`${pre(s)}test ${s}, ${imm}`, `${pre(s)}test ${s}, 1`);
   }
   forms.push('db 0xf6, 0xcb, 0x5a', 'db 0x48, 0xf7, 0xcb, 0x01, 0x80, 0, 0'); // TEST as /1
-  const r = diffCases(build(forms, 80, 21), ALL);
+  const r = runDiffByOperand(build(forms, 80, 21), ALL);
   assert.deepEqual(r.mismatches, []);
   assert.ok(r.total > 4000);
 });
@@ -70,7 +60,7 @@ test('MUL/IMUL (one, two and three operands) match the host', () => {
     forms.push(`${pre(e)}imul ${g}, ${e}`, `${pre(e)}imul ${g}, ${e}, 7`, `${pre(e)}imul ${g}, ${e}, -128`);
     forms.push(`${pre(e)}imul ${g}, ${e}, ${sizeOf(g) === 2 ? '0x7fff' : '0x12345678'}`, `${pre(e)}imul ${g}, ${e}, -3000`);
   }
-  const r = diffCases(build(forms, 250, 22), CF | OF);
+  const r = runDiffByOperand(build(forms, 250, 22), CF | OF);
   assert.deepEqual(r.mismatches, []);
   assert.ok(r.total > 10000);
 });
@@ -79,7 +69,7 @@ test('DIV/IDIV match the host, including #DE (divide by zero, overflow)', () => 
   const forms: string[] = [];
   for (const s of SRC) forms.push(`${pre(s)}div ${s}`, `${pre(s)}idiv ${s}`);
   // Mostly quotients that fit: make rDX small or a sign extension of rAX.
-  const r = diffCases(build(forms, 300, 23, (g, rng, form) => {
+  const r = runDiffByOperand(build(forms, 300, 23, (g, rng, form) => {
     const size = sizeOf(form.split('\n').pop()!.replace(/^i?div /, ''));
     const p = rng();
     if (p < 0.45) g[RDX] = form.includes('idiv') ? ((g[RAX] >> 63n) & 1n ? ~0n & 0xffffffffffffffffn : 0n) : edgeRandom64(rng) & 0xffn;

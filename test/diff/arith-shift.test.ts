@@ -4,17 +4,7 @@
 import test = require('node:test');
 import assert = require('node:assert/strict');
 import { assemble64 } from '../native/assemble';
-import { runDiff, makeRng, randomGprs, randomFlags, type DiffCase } from './diff';
-
-/** runDiff, with the data area compared only for cases whose snippet touches memory. */
-function diffCases(cases: DiffCase[], flagsMask: bigint): { total: number; mismatches: string[] } {
-  const mem = cases.filter((c) => (c.label ?? '').includes('['));
-  const reg = cases.filter((c) => !(c.label ?? '').includes('['));
-  const a = runDiff(mem, { flagsMask });
-  const b = runDiff(reg, { flagsMask, compareData: false });
-  return { total: a.total + b.total, mismatches: [...a.mismatches, ...b.mismatches] };
-}
-
+import { runDiffByOperand, makeRng, randomGprs, randomFlags, type DiffCase } from './diff';
 
 const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, OF = 0x800n;
 const RCX = 1, RSI = 6;
@@ -46,9 +36,9 @@ function build(forms: string[], perForm: number, seed: number, smallCl: boolean)
 
 /** Splits forms into "count 1" (all flags defined but AF) and others (OF too is undefined). */
 function check(forms1: string[], formsN: string[], per1: number, perN: number, seed: number): number {
-  const a = diffCases(build(forms1, per1, seed, false), CF | PF | ZF | SF | OF);
+  const a = runDiffByOperand(build(forms1, per1, seed, false), CF | PF | ZF | SF | OF);
   assert.deepEqual(a.mismatches, []);
-  const b = diffCases(build(formsN, perN, seed + 1, true), CF | PF | ZF | SF);
+  const b = runDiffByOperand(build(formsN, perN, seed + 1, true), CF | PF | ZF | SF);
   assert.deepEqual(b.mismatches, []);
   return a.total + b.total;
 }
@@ -74,11 +64,11 @@ test('group 2 shifts and rotates match the host (all sizes, 1 / CL / imm8)', () 
 test('rotates by count 1 keep SF ZF PF AF; shifts by 0 keep all flags', () => {
   const forms = ['rol rax, 1', 'ror ebx, 1', 'rcl cx, 1', 'rcr dl, 1', 'rol byte [rsi], 1'];
   const zero = ['shl rax, 0', 'sar ebx, 0', 'rcl cx, 0', 'ror dl, 32', 'shr qword [rsi], 64', 'shl rax, cl'];
-  const a = diffCases(build(forms, 200, 3, false), CF | PF | AF | ZF | SF | OF);
+  const a = runDiffByOperand(build(forms, 200, 3, false), CF | PF | AF | ZF | SF | OF);
   assert.deepEqual(a.mismatches, []);
   const cases = build(zero, 200, 4, false);
   for (const c of cases) c.gpr[RCX] &= ~0x3fn;
-  const b = diffCases(cases, CF | PF | AF | ZF | SF | OF);
+  const b = runDiffByOperand(cases, CF | PF | AF | ZF | SF | OF);
   assert.deepEqual(b.mismatches, []);
 });
 
@@ -103,7 +93,7 @@ test('SHLD/SHRD match the host (all sizes, imm8 and CL)', () => {
   const cases = build(codes16, 150, 13, false);
   const rng = makeRng(14);
   for (const c of cases) c.gpr[RCX] = (c.gpr[RCX] & ~0xffn) | BigInt(Math.floor(rng() * 17));
-  const r = diffCases(cases, CF | PF | ZF | SF);
+  const r = runDiffByOperand(cases, CF | PF | ZF | SF);
   assert.deepEqual(r.mismatches, []);
   total += r.total;
   assert.ok(total > 2000);

@@ -159,6 +159,18 @@ export function runDiff(cases: DiffCase[], opts: DiffOptions = {}): DiffReport {
   return { total: cases.length, mismatches };
 }
 
+/**
+ * runDiff, comparing the data area only for cases whose label shows a memory operand
+ * ('[' in the assembly text); register-only cases skip that comparison.
+ */
+export function runDiffByOperand(cases: DiffCase[], flagsMask: bigint): DiffReport {
+  const mem = cases.filter((c) => (c.label ?? '').includes('['));
+  const reg = cases.filter((c) => !(c.label ?? '').includes('['));
+  const a = runDiff(mem, { flagsMask });
+  const b = runDiff(reg, { flagsMask, compareData: false });
+  return { total: a.total + b.total, mismatches: [...a.mismatches, ...b.mismatches] };
+}
+
 // ---- Operand generators.
 
 /** Deterministic PRNG (xorshift32) so failures reproduce. */

@@ -11,7 +11,7 @@ import {
 const skip = nativeSupported ? false : 'needs an x86-64 Linux host';
 const it = (name: string, fn: (t: TestContext) => void) => test(name, { skip }, fn);
 
-const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
+const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RSI = 6, RDI = 7;
 const CF = 0x1n, PF = 0x4n, AF = 0x10n, ZF = 0x40n, SF = 0x80n, DF = 0x400n, OF = 0x800n;
 const ARITH = CF | PF | AF | ZF | SF | OF;
 

@@ -15,7 +15,6 @@ const [UD2, PF, LOOP, NPF, FLAGS, VMM] = asm(
   'nop',
 );
 
-const NRIP_BUG = 'BUG src/cpu/svm/vmrun.ts:202-204 vmexitSteps writes c.nextRip to nRIP on every exit; APM 15.7.1: 0 unless an instruction/IOIO/MSR/INT3/INTO intercept';
 // APM 15.7.1: nRIP is saved for instruction intercepts (and IOIO, MSR, INT3/INTO/BOUND
 // exceptions); for all other intercepts it is reset to zero.
 for (const [name, code, prep, exit] of [

@@ -2,12 +2,11 @@
 // Each case: a guest snippet, the intercept set, the exact EXITCODE/EXITINFO/RIP/nRIP.
 import { runCases, Case } from './intercept-case';
 import { CpuidModel } from '../../src/cpu/cpuid';
-import { RAX, RBX, RCX, RDX, RSI, RDI, R8, R9, R10, R11, R12 } from '../../src/cpu/regs';
+import { RAX, RBX, RCX, RDX, RSI, RDI, R8, R9, R10, R11 } from '../../src/cpu/regs';
 
 const MOVCR = 1n << 63n; // svm.md 6: EXITINFO1 bit 63 = MOV CRn, bits 3:0 = GPR (DecodeAssists)
 const CR0 = 0x80010031n; // Guest64's CR0
 const B = (bits: number[]) => bits; // readability
-const UD_FIRST = 'BUG src/cpu/system/group7.ts:127-134 checks the MONITOR/MWAIT/XSETBV intercept before the #UD of the absent feature (CPUID MONITOR = 0, CR4.OSXSAVE = 0); APM 15.9: intercepts come after simple #UD checks';
 const HAS_MONITOR = new CpuidModel().has(1, 2, 3); // CPUID 1 ECX bit 3
 
 // --- CR reads / writes (exit n / 10h+n).

@@ -11,7 +11,6 @@ const [JMP, CALL, INT40, UD2, GPF] = assemble([
   'jmp 0x30:0', 'call 0x30:0', 'int 0x40', 'ud2', 'mov ax, 7\nmov ds, ax',
 ], 32);
 
-const INTINFO_BUG = 'BUG src/cpu/system/far.ts:70-71 taskSwitch exits via vmexit() without copying c.deliveringEvent to EXITINTINFO (npf() and dispatchException do)';
 
 function pm32(code: Uint8Array): Vm {
   const v = new Vm();

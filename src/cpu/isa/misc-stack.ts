@@ -3,7 +3,7 @@
 // happens before RSP/RBP change, so a fault leaves the registers as they were.
 import type { Cpu } from '../cpu';
 import { adjustSp, peek, push, stackAddrSize, writeE, writeReg } from '../operands';
-import { fetch8, readMem, writeMem } from '../mmu';
+import { readMem, writeMem } from '../mmu';
 import { raiseUD } from '../exceptions';
 import { lazyZF } from '../flags';
 import { jumpTo } from './branch';
@@ -34,16 +34,9 @@ function ptrHi(c: Cpu, r: number, w: number): number {
   return w === 8 ? c.gpr[(r << 1) | 1] : 0;
 }
 
-/** True when the ModRM memory operand has RSP/ESP as its SIB base (re-reads the SIB byte). */
+/** True when the memory operand's base register is RSP/ESP (decoded base, REX.B included). */
 function rspBased(c: Cpu): boolean {
-  if (c.adSize === 2 || (c.modrm & 7) !== 4 || (c.rex & 1) !== 0) return false;
-  const save = c.nextRip;
-  c.nextRip = c.instrStart;
-  while (fetch8(c) !== 0x8f) { /* skip prefixes */ }
-  fetch8(c); // ModRM
-  const sib = fetch8(c);
-  c.nextRip = save;
-  return (sib & 7) === 4;
+  return c.adSize !== 2 && c.eaBase === RSP;
 }
 
 /** POP Ev (8F /0): with an RSP-based address, the address uses RSP after the pop (APM Vol.3 POP). */

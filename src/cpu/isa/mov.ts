@@ -5,10 +5,10 @@ import { pop, push, readE, readG, readReg, writeE, writeG, writeReg } from '../o
 import { readMem, writeMem } from '../mmu';
 import { raiseUD, checkIntercept } from '../exceptions';
 import { def, defRange, IMM_B, IMM_MOFFS, IMM_V, IMM_Z, OP_0F } from './table';
-import { DS, RAX } from '../regs';
+import { DS, RAX, ZF } from '../regs';
+import { materializeFlags } from '../flags';
+import { SvmExit } from '../svm/exit-codes';
 
-/** SVM exit code of the PAUSE intercept (svm.md section 5). */
-const VMEXIT_PAUSE = 0x77;
 
 function moffsSeg(c: Cpu): number {
   return c.segOverride >= 0 ? c.segOverride : DS;
@@ -57,7 +57,7 @@ export function registerMov(): void {
     const r = (c.opcode & 7) | ((c.rex & 1) << 3);
     if (r === 0) {
       // 90: NOP (F3 90: PAUSE); 32-bit XCHG EAX,EAX would zero-extend, but 90 is defined as NOP.
-      if (c.repPrefix === 0xf3) checkIntercept(c, VMEXIT_PAUSE);
+      if (c.repPrefix === 0xf3) checkIntercept(c, SvmExit.PAUSE);
       return;
     }
     const s = c.opSize;
@@ -88,8 +88,6 @@ export function registerMov(): void {
   def(OP_0F | 0x1f, 'nopEv', { modrm: true }, () => {});
 }
 
-import { materializeFlags } from '../flags';
-import { ZF } from '../regs';
 /** ARPL Ew, Gw (APM Vol.3): raise the RPL of a selector; protected mode only. */
 function arpl(c: Cpu): void {
   if (!c.protectedMode || c.v86) raiseUD(c);

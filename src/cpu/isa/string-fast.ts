@@ -7,15 +7,15 @@
 import type { Cpu } from '../cpu';
 import { linear } from '../mmu';
 import { ACCESS_READ, ACCESS_WRITE, translate } from '../paging';
-import { TLB_MASK } from '../tlb';
-import { ES, RCX, RDI, RSI } from '../regs';
+import { tlbSlot } from '../tlb';
+import { ES, RDI, RSI } from '../regs';
 
 const TWO32 = 0x100000000;
 
 /** Host-physical page of a linear page, from the TLB or a walk (which may fault); -1 if unbacked. */
 function pageHpa(c: Cpu, lo: number, hi: number, write: boolean): number {
   const t = c.tlb;
-  const i = ((lo >>> 12) ^ (lo >>> 20) ^ hi ^ (c.asidTag >>> 10)) & TLB_MASK;
+  const i = tlbSlot(lo, hi, c.asidTag);
   if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & (write ? c.wrRight : c.rdRight)) !== 0) {
     return t.hpa[i];
   }

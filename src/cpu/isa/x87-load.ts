@@ -5,7 +5,7 @@ import type { FpuState } from '../fpu-state';
 import { probeWrite, read8, read16, read32, read64, write8, write16, write32, write64 } from '../mmu';
 import { eaPlus } from '../operands';
 import {
-  classify, cvtDenormal, cvtInexact, cvtSnan, cvtUp, fromF32Bits, fromF64Bits, fromInt64, outHi, outLo, toF32Bits, toF64Bits, toInt,
+  classify, cvtDenormal, cvtInexact, cvtSnan, cvtUp, fromF32Bits, fromF64Bits, fromInt64, outHi, outLo, toInt,
 } from './x87-conv';
 import { storeReal } from './x87-store';
 import { C1, DE, IE, PE, commitPush, isEmpty, phys, pop, pushSlot, signal, underflow } from './x87-core';

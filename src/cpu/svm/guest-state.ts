@@ -32,7 +32,7 @@ function saveSeg(c: Cpu, vmcb: number, s: number): void {
 /** VMRUN step 4: ES, CS, SS, DS, GDTR, IDTR, EFER, CRx, DR6/7, RFLAGS, RIP, RSP, RAX, CPL, CR2. */
 export function loadGuestState(c: Cpu, vmcb: number): void {
   const m = c.mem;
-  for (const s of [0, 1, 2, 3]) loadSeg(c, vmcb, s);
+  for (let s = 0; s < 4; s++) loadSeg(c, vmcb, s);
   c.gdtrLimit = m.read32(vmcb + VMCB.GDTR_LIMIT) & 0xffff;
   c.gdtrBaseLo = m.read32(vmcb + VMCB.GDTR_BASE); c.gdtrBaseHi = m.read32(vmcb + VMCB.GDTR_BASE + 4);
   c.idtrLimit = m.read32(vmcb + VMCB.IDTR_LIMIT) & 0xffff;
@@ -65,7 +65,7 @@ export function loadGuestState(c: Cpu, vmcb: number): void {
 /** #VMEXIT step 4. */
 export function saveGuestState(c: Cpu, vmcb: number): void {
   const m = c.mem;
-  for (const s of [0, 1, 2, 3]) saveSeg(c, vmcb, s);
+  for (let s = 0; s < 4; s++) saveSeg(c, vmcb, s);
   m.write32(vmcb + VMCB.GDTR_LIMIT, c.gdtrLimit);
   m.write32(vmcb + VMCB.GDTR_BASE, c.gdtrBaseLo); m.write32(vmcb + VMCB.GDTR_BASE + 4, c.gdtrBaseHi);
   m.write32(vmcb + VMCB.IDTR_LIMIT, c.idtrLimit);

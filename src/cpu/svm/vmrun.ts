@@ -7,12 +7,11 @@ import { deliverEvent, EV_EXCEPTION, EV_EXTERNAL, EV_NMI, EV_SOFT_INT } from '..
 import { loadGuestState, saveGuestState } from './guest-state';
 import { VMCB } from './vmcb-layout';
 import { firstFailedCheck, readGuestStateForChecks, type VmrunCaps, CR4_SUPPORTED, EFER_SUPPORTED } from './consistency-checks';
-import { eventInjIsLegal } from './event-inj';
 import { MAX_PHYS_ADDR_BITS } from '../cpuid';
 import { EFER_SVME, IF } from '../regs';
 import { readLinSlow, resetFetch } from '../mmu';
+import { SvmExit } from './exit-codes';
 
-export const VMEXIT_INVALID = -1;
 const EVENT_VALID = 0x80000000 | 0;
 const TWO32 = 0x100000000;
 
@@ -88,14 +87,8 @@ export function vmrun(c: Cpu, vmcb: number, budget: number): void {
   updatePending(c);
   // 7-8. Inject EVENTINJ, then run.
   try {
-    if ((eventInj & EVENT_VALID) !== 0) {
-      if (!eventInjIsLegal(eventInj, c.mode64)) {
-        lastFailedCheck = 'illegal_eventinj';
-        c.guestMode = false;
-        return exitInvalid(c, vmcb);
-      }
-      injectEvent(c, eventInj, m.read32(vmcb + VMCB.EVENTINJ_ERR));
-    }
+    // Its legality was consistency check illegal_eventinj (step 3).
+    if ((eventInj & EVENT_VALID) !== 0) injectEvent(c, eventInj, m.read32(vmcb + VMCB.EVENTINJ_ERR));
   } catch (e) {
     if (e === VMEXIT) return vmexitSteps(c);
     if (e !== FAULT) throw e;
@@ -121,7 +114,6 @@ function injectEvent(c: Cpu, lo: number, err: number): void {
   c.deliveringEvent = lo;
   c.deliveringErr = err;
   const kind = type === 2 ? EV_NMI : type === 3 ? EV_EXCEPTION : type === 4 ? EV_SOFT_INT : EV_EXTERNAL;
-  if (type === 3 && vector === 14) { /* CR2 is the hypervisor's to set for injected #PF */ }
   deliverEvent(c, type === 2 ? 2 : vector, kind, hasErr, err);
   c.deliveringEvent = 0;
 }
@@ -184,14 +176,14 @@ function forceIntrExit(c: Cpu): never {
   c.nextRip = c.rip;
   c.physIntr = false;
   updatePending(c);
-  c.exitCode = 0x60;
+  c.exitCode = SvmExit.INTR;
   c.exitInfo1Lo = c.exitInfo1Hi = c.exitInfo2Lo = c.exitInfo2Hi = 0;
   throw VMEXIT;
 }
 
 function exitInvalid(c: Cpu, vmcb: number): void {
   const m = c.mem;
-  m.write32(vmcb + VMCB.EXITCODE, -1); m.write32(vmcb + VMCB.EXITCODE + 4, -1);
+  m.write32(vmcb + VMCB.EXITCODE, SvmExit.INVALID); m.write32(vmcb + VMCB.EXITCODE + 4, -1);
   m.write32(vmcb + VMCB.EXITINFO1, 0); m.write32(vmcb + VMCB.EXITINFO1 + 4, 0);
   m.write32(vmcb + VMCB.EXITINFO2, 0); m.write32(vmcb + VMCB.EXITINFO2 + 4, 0);
   c.guestMode = false;
@@ -228,8 +220,8 @@ function vmexitSteps(c: Cpu): void {
 
 /** NRIPS: nRIP is written for instruction intercepts (and INT3/INTO), zero for asynchronous exits, faults and NPF (APM Vol.2 15.7.1). */
 function nripValid(code: number): boolean {
-  if (code >= 0x40 && code < 0x60) return code === 0x43 || code === 0x44;
-  return !(code === -1 || (code >= 0x60 && code <= 0x64) || code === 0x7f || code === 0x400);
+  if (code >= SvmExit.EXCP_BASE && code < SvmExit.INTR) return code === SvmExit.EXCP_BP || code === SvmExit.EXCP_OF;
+  return !(code === SvmExit.INVALID || (code >= SvmExit.INTR && code <= SvmExit.VINTR) || code === SvmExit.SHUTDOWN || code === SvmExit.NPF);
 }
 
 /** Decode assists: the guest instruction bytes for #PF and NPF exits (svm.md section 10 step 3). */
@@ -237,8 +229,8 @@ function writeDecodeAssist(c: Cpu, vmcb: number): void {
   const m = c.mem;
   let n = 0;
   const fetchFault = (c.exitInfo1Lo & 16) !== 0; // ID: the fault was the instruction fetch
-  if ((c.exitCode === 0x400 || c.exitCode === 0x4e) && !fetchFault) {
-    const saveExit = [c.exitCode, c.exitInfo1Lo, c.exitInfo1Hi, c.exitInfo2Lo, c.exitInfo2Hi];
+  if ((c.exitCode === SvmExit.NPF || c.exitCode === SvmExit.EXCP_PF) && !fetchFault) {
+    // The exit fields are already in the VMCB; a fault while reading the bytes only ends the copy.
     for (; n < 15; n++) {
       try {
         const r = c.rip + n;
@@ -250,7 +242,6 @@ function writeDecodeAssist(c: Cpu, vmcb: number): void {
         break;
       }
     }
-    [c.exitCode, c.exitInfo1Lo, c.exitInfo1Hi, c.exitInfo2Lo, c.exitInfo2Hi] = saveExit;
   }
   m.write8(vmcb + VMCB.GUEST_INSN_LEN, n);
 }

@@ -13,8 +13,8 @@ import {
   ATTR_L, CR0_CD, CR0_ET, CR0_MP, CR0_NW, CR0_PE, CR0_PG, CR0_TS, CR0_WP, CR4_DE, CR4_PAE, CR4_PGE, CR4_PSE,
   CR4_SMAP, CR4_SMEP, CS, EFER_LMA, EFER_LME,
 } from '../regs';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_CR0_SEL_WRITE = 0x65;
 const BIT63 = 0x80000000 | 0;
 
 /** Write CR0 (MOV, LMSW, CLTS) with the checks of APM Vol.2 3.1.1 and the long-mode activation rule (14.6). */
@@ -58,8 +58,8 @@ export function writeCr3(c: Cpu, lo: number, hi: number): void {
 
 /** CR0 selective-write intercept: any bit other than TS and MP changes (svm.md 3.1 bit 5). */
 function cr0SelWrite(c: Cpu, lo: number, info1Lo: number, info1Hi: number): void {
-  if (((c.cr0 ^ lo) & ~(CR0_TS | CR0_MP)) !== 0 && intercepted(c, SVM_EXIT_CR0_SEL_WRITE)) {
-    vmexit(c, SVM_EXIT_CR0_SEL_WRITE, info1Lo, info1Hi, 0, 0);
+  if (((c.cr0 ^ lo) & ~(CR0_TS | CR0_MP)) !== 0 && intercepted(c, SvmExit.CR0_SEL_WRITE)) {
+    vmexit(c, SvmExit.CR0_SEL_WRITE, info1Lo, info1Hi, 0, 0);
   }
 }
 

@@ -13,9 +13,9 @@ import {
   nullInaccessibleSegments, readDescriptor, readDescriptorUpper, setAccessed,
 } from './segments';
 import { readTss, readTss64, rollback, snapshot, tss32, tssHi } from './transfer';
+import { SvmExit } from '../svm/exit-codes';
 
 const TWO32 = 0x100000000;
-export const SVM_EXIT_TASK_SWITCH = 0x7d;
 /** EXITINFO2 high-dword bits of TASK_SWITCH (svm.md 6.3): 36 IRET, 38 JMP. */
 export const TS_IRET = 1 << 4, TS_JMP = 1 << 6;
 
@@ -68,11 +68,11 @@ function pushReturn(c: Cpu, size: number): void {
 
 /** Task gate or TSS as a target: exit if TASK_SWITCH is intercepted, else #GP (task switches are not modelled). */
 export function taskSwitch(c: Cpu, sel: number, info2Hi: number, errorCode = 0): never {
-  if (intercepted(c, SVM_EXIT_TASK_SWITCH)) {
+  if (intercepted(c, SvmExit.TASK_SWITCH)) {
     // An event being delivered through a task gate is reported in EXITINTINFO (as for NPF).
     c.exitIntInfo = c.deliveringEvent;
     c.exitIntInfoErr = c.deliveringErr;
-    vmexit(c, SVM_EXIT_TASK_SWITCH, sel & 0xffff, 0, errorCode, info2Hi);
+    vmexit(c, SvmExit.TASK_SWITCH, sel & 0xffff, 0, errorCode, info2Hi);
   }
   return raiseGP(c, sel & 0xfffc);
 }
@@ -205,6 +205,24 @@ export function farCall(c: Cpu, sel: number, offLo: number, offHi: number, size:
   farTransfer(c, sel, offLo, offHi, size, true);
 }
 
+/**
+ * The code segment a far RET or IRET returns to (APM Vol.3 RET far, IRET): RPL >= CPL, a
+ * code segment whose DPL fits the RPL (conforming: DPL <= RPL), not L and D together in long
+ * mode, present. Returns the descriptor's low dword; the high one stays in descHi.
+ */
+export function checkReturnCs(c: Cpu, sel: number): number {
+  const err = sel & 0xfffc, rpl = sel & 3;
+  if (err === 0) raiseGP(c, 0);
+  if (rpl < c.cpl) raiseGP(c, err);
+  const lo = readDescriptor(c, sel, GP);
+  const a = descAttr(descHi), dpl = (a >> 5) & 3;
+  if ((a & 0x18) !== 0x18) raiseGP(c, err);
+  if ((a & 4) !== 0 ? dpl > rpl : dpl !== rpl) raiseGP(c, err);
+  if ((c.efer & EFER_LMA) !== 0 && (a & ATTR_L) !== 0 && (a & ATTR_DB) !== 0) raiseGP(c, err);
+  if ((a & ATTR_P) === 0) raiseNP(c, err);
+  return lo;
+}
+
 /** RET far [imm16] (APM Vol.3 RET far): same level, or outer level with SS:RSP from the stack. */
 export function retFar(c: Cpu, imm: number): void {
   const size = c.opSize;
@@ -219,15 +237,9 @@ export function retFar(c: Cpu, imm: number): void {
     resetFetch(c);
     return;
   }
-  const err = sel & 0xfffc, rpl = sel & 3;
-  if (err === 0) raiseGP(c, 0);
-  if (rpl < c.cpl) raiseGP(c, err);
-  const lo = readDescriptor(c, sel, GP), hi = descHi;
-  const a = descAttr(hi), dpl = (a >> 5) & 3;
-  if ((a & 0x18) !== 0x18) raiseGP(c, err);
-  if ((a & 4) !== 0 ? dpl > rpl : dpl !== rpl) raiseGP(c, err);
-  if ((c.efer & EFER_LMA) !== 0 && (a & ATTR_L) !== 0 && (a & ATTR_DB) !== 0) raiseGP(c, err);
-  if ((a & ATTR_P) === 0) raiseNP(c, err);
+  const rpl = sel & 3;
+  const lo = checkReturnCs(c, sel), hi = descHi;
+  const a = descAttr(hi);
   const t = checkOffset(c, a, descLimit(lo, hi), ipLo, ipHi, size);
   if (rpl === c.cpl) {
     setAccessed(c);

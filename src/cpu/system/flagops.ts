@@ -7,8 +7,8 @@ import { adjustSp, peek, push } from '../operands';
 import { def, IMM_B } from '../isa/table';
 import { AC, AF, CF, DB, DF, ID, IF, IOPL, NT, OF, PF, RF, SF, TF, VM, ZF } from '../regs';
 import { iret } from './iret';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_PUSHF = 0x70, SVM_EXIT_POPF = 0x71, SVM_EXIT_SWINT = 0x75, SVM_EXIT_HLT = 0x78, SVM_EXIT_ICEBP = 0x88;
 
 function iopl(c: Cpu): number {
   return (c.flags & IOPL) >>> 12;
@@ -17,19 +17,19 @@ function iopl(c: Cpu): number {
 /** INT n: virtual-8086 needs IOPL 3 (no VME); the gate DPL check happens at delivery. */
 function intIb(c: Cpu): void {
   if (c.v86 && iopl(c) < 3) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_SWINT, c.immLo & 0xff);
+  checkIntercept(c, SvmExit.SWINT, c.immLo & 0xff);
   raiseSoftware(c, c.immLo & 0xff);
 }
 /** INT1 (ICEBP): a #DB trap without the gate DPL check; reported from the next instruction. */
 function int1(c: Cpu): void {
-  checkIntercept(c, SVM_EXIT_ICEBP);
+  checkIntercept(c, SvmExit.ICEBP);
   c.instrStart = c.rip;
   raise(c, DB, 0, false);
 }
 /** HLT: CPL 0 only; stops until the next interrupt. */
 function hlt(c: Cpu): void {
   if (c.protectedMode && c.cpl !== 0) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_HLT);
+  checkIntercept(c, SvmExit.HLT);
   c.halted = true;
 }
 /** CLI/STI: allowed when CPL <= IOPL (virtual-8086: IOPL 3); STI delays interrupts by one instruction. */
@@ -44,14 +44,14 @@ function cliSti(c: Cpu, set: boolean): void {
 /** PUSHF: the image has VM and RF clear. */
 function pushf(c: Cpu): void {
   if (c.v86 && iopl(c) < 3) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_PUSHF);
+  checkIntercept(c, SvmExit.PUSHF);
   push(c, c.opSize, readFlags(c) & ~(VM | RF), 0);
 }
 const POPF_BASE = CF | PF | AF | ZF | SF | TF | DF | OF | NT | AC | ID;
 /** POPF: IOPL changes only at CPL 0, IF only when CPL <= IOPL; VM, VIF, VIP, RF never (APM Vol.3 POPF). */
 function popf(c: Cpu): void {
   if (c.v86 && iopl(c) < 3) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_POPF);
+  checkIntercept(c, SvmExit.POPF);
   const size = c.opSize;
   const v = peek(c, size, 0);
   adjustSp(c, size);

@@ -9,8 +9,8 @@ import { readSys, writeSys } from '../mmu';
 import { def, OP_0F } from '../isa/table';
 import { ATTR_P, ATTR_S, EFER_LMA, GP, ZF } from '../regs';
 import { descAddrHi, descAddrLo, descAttr, descBase, descHi, descLimit, readDescriptor, readDescriptorUpper, selectorInTable } from './segments';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_LDTR_READ = 0x68, SVM_EXIT_TR_READ = 0x69, SVM_EXIT_LDTR_WRITE = 0x6c, SVM_EXIT_TR_WRITE = 0x6d;
 
 function storeSel(c: Cpu, sel: number): void {
   if (c.mod === 3) writeE(c, c.opSize, sel, 0);
@@ -19,7 +19,7 @@ function storeSel(c: Cpu, sel: number): void {
 
 function lldt(c: Cpu): void {
   if (c.cpl !== 0) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_LDTR_WRITE);
+  checkIntercept(c, SvmExit.LDTR_WRITE);
   const sel = readE(c, 2);
   if ((sel & 0xfffc) === 0) { c.ldtrSel = sel; c.ldtrAttr = 0; c.ldtrBaseLo = 0; c.ldtrBaseHi = 0; c.ldtrLimit = 0; return; }
   if ((sel & 4) !== 0) raiseGP(c, sel & 0xfffc);
@@ -33,7 +33,7 @@ function lldt(c: Cpu): void {
 
 function ltr(c: Cpu): void {
   if (c.cpl !== 0) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_TR_WRITE);
+  checkIntercept(c, SvmExit.TR_WRITE);
   const sel = readE(c, 2);
   if ((sel & 0xfffc) === 0) raiseGP(c, 0);
   if ((sel & 4) !== 0) raiseGP(c, sel & 0xfffc);
@@ -109,8 +109,8 @@ function verify(c: Cpu, write: boolean): void {
 function group6(c: Cpu): void {
   if (!c.protectedMode || c.v86) raiseUD(c);
   switch ((c.modrm >> 3) & 7) {
-    case 0: checkIntercept(c, SVM_EXIT_LDTR_READ); storeSel(c, c.ldtrSel); break;
-    case 1: checkIntercept(c, SVM_EXIT_TR_READ); storeSel(c, c.trSel); break;
+    case 0: checkIntercept(c, SvmExit.LDTR_READ); storeSel(c, c.ldtrSel); break;
+    case 1: checkIntercept(c, SvmExit.TR_READ); storeSel(c, c.trSel); break;
     case 2: lldt(c); break;
     case 3: ltr(c); break;
     case 4: verify(c, false); break;

@@ -13,26 +13,23 @@ import { read16, read32, resetFetch, write16, write32 } from '../mmu';
 import { AC, GS } from '../regs';
 import { lmsw, smsw } from './cr';
 import { rdtscp } from './msr';
+import { SvmExit } from '../svm/exit-codes';
 
-export const VMEXIT_VMRUN = 0x80, VMEXIT_VMMCALL = 0x81, VMEXIT_VMLOAD = 0x82, VMEXIT_VMSAVE = 0x83;
-export const VMEXIT_STGI = 0x84, VMEXIT_CLGI = 0x85, VMEXIT_SKINIT = 0x86, VMEXIT_INVLPGA = 0x7a;
-export const SVM_EXIT_IDTR_READ = 0x66, SVM_EXIT_GDTR_READ = 0x67, SVM_EXIT_IDTR_WRITE = 0x6a, SVM_EXIT_GDTR_WRITE = 0x6b;
-export const SVM_EXIT_INVLPG = 0x79, SVM_EXIT_MONITOR = 0x8a, SVM_EXIT_MWAIT = 0x8b, SVM_EXIT_XSETBV = 0x8d;
 
 /** Register forms with ModRM.reg = 3: D8-DF. */
 export function svmInstruction(c: Cpu, rm: number): void {
   switch (rm) {
     case 1: // VMMCALL: any CPL
-      checkIntercept(c, VMEXIT_VMMCALL);
+      checkIntercept(c, SvmExit.VMMCALL);
       raiseUD(c);
       break;
-    case 0: svmPrivileged(c, VMEXIT_VMRUN); break;
-    case 2: svmPrivileged(c, VMEXIT_VMLOAD); break;
-    case 3: svmPrivileged(c, VMEXIT_VMSAVE); break;
-    case 4: svmPrivileged(c, VMEXIT_STGI); break;
-    case 5: svmPrivileged(c, VMEXIT_CLGI); break;
-    case 6: svmPrivileged(c, VMEXIT_SKINIT); break;
-    default: svmPrivileged(c, VMEXIT_INVLPGA); break; // EXITINFO1 = rAX (decode assists)
+    case 0: svmPrivileged(c, SvmExit.VMRUN); break;
+    case 2: svmPrivileged(c, SvmExit.VMLOAD); break;
+    case 3: svmPrivileged(c, SvmExit.VMSAVE); break;
+    case 4: svmPrivileged(c, SvmExit.STGI); break;
+    case 5: svmPrivileged(c, SvmExit.CLGI); break;
+    case 6: svmPrivileged(c, SvmExit.SKINIT); break;
+    default: svmPrivileged(c, SvmExit.INVLPGA); break; // EXITINFO1 = rAX (decode assists)
   }
 }
 
@@ -40,7 +37,7 @@ export function svmInstruction(c: Cpu, rm: number): void {
 function svmPrivileged(c: Cpu, exit: number): void {
   if ((c.efer & (1 << 12)) === 0 || !c.protectedMode) raiseUD(c);
   if (c.cpl !== 0) raiseGP(c, 0);
-  if (exit === VMEXIT_INVLPGA && intercepted(c, exit)) {
+  if (exit === SvmExit.INVLPGA && intercepted(c, exit)) {
     vmexit(c, exit, c.gpr[0], c.adSize === 8 ? c.gpr[1] : 0, 0, 0);
   }
   checkIntercept(c, exit);
@@ -82,24 +79,24 @@ function invlpg(c: Cpu): void {
     hi = (hi + c.segBaseHi[s] + (t > 0xffffffff ? 1 : 0)) | 0;
     lo = t | 0;
   }
-  if (intercepted(c, SVM_EXIT_INVLPG)) vmexit(c, SVM_EXIT_INVLPG, lo, hi, 0, 0);
+  if (intercepted(c, SvmExit.INVLPG)) vmexit(c, SvmExit.INVLPG, lo, hi, 0, 0);
   c.tlb.flushPage(lo, hi, c.asid);
   resetFetch(c);
 }
 
 function memoryForm(c: Cpu, reg: number): void {
   switch (reg) {
-    case 0: checkIntercept(c, SVM_EXIT_GDTR_READ); storeTable(c, c.gdtrLimit, c.gdtrBaseLo, c.gdtrBaseHi); break;
-    case 1: checkIntercept(c, SVM_EXIT_IDTR_READ); storeTable(c, c.idtrLimit, c.idtrBaseLo, c.idtrBaseHi); break;
+    case 0: checkIntercept(c, SvmExit.GDTR_READ); storeTable(c, c.gdtrLimit, c.gdtrBaseLo, c.gdtrBaseHi); break;
+    case 1: checkIntercept(c, SvmExit.IDTR_READ); storeTable(c, c.idtrLimit, c.idtrBaseLo, c.idtrBaseHi); break;
     case 2:
       if (c.cpl !== 0) raiseGP(c, 0);
-      checkIntercept(c, SVM_EXIT_GDTR_WRITE);
+      checkIntercept(c, SvmExit.GDTR_WRITE);
       loadTable(c);
       c.gdtrLimit = tblLimit; c.gdtrBaseLo = tblBaseLo; c.gdtrBaseHi = tblBaseHi;
       break;
     case 3:
       if (c.cpl !== 0) raiseGP(c, 0);
-      checkIntercept(c, SVM_EXIT_IDTR_WRITE);
+      checkIntercept(c, SvmExit.IDTR_WRITE);
       loadTable(c);
       c.idtrLimit = tblLimit; c.idtrBaseLo = tblBaseLo; c.idtrBaseHi = tblBaseHi;
       break;

@@ -10,8 +10,8 @@ import { def, IMM_B } from '../isa/table';
 import { ioAccessIntercepted } from '../svm/iopm';
 import { DF, DS, IOPL, RAX, RCX, RDI, RDX, RSI } from '../regs';
 import { readTss } from './transfer';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_IOIO = 0x7b;
 const TWO32 = 0x100000000;
 
 /** TSS I/O permission bitmap check (APM Vol.2 13.2.4): every byte's bit must be clear. */
@@ -32,7 +32,7 @@ function ioIntercept(c: Cpu, port: number, size: number, flags: number, seg: num
   const info1 = (port << 16) | (seg << 10) | (c.adSize === 8 ? 1 << 9 : c.adSize === 4 ? 1 << 8 : 1 << 7) |
     (size === 4 ? 1 << 6 : size === 2 ? 1 << 5 : 1 << 4) | flags;
   const n = c.nextRip;
-  vmexit(c, SVM_EXIT_IOIO, info1, 0, n | 0, Math.floor(n / TWO32) | 0);
+  vmexit(c, SvmExit.IOIO, info1, 0, n | 0, Math.floor(n / TWO32) | 0);
 }
 
 function ioSize(c: Cpu): number {

@@ -3,18 +3,18 @@
 // and long mode (which always pops SS:RSP). Nested-task returns (NT=1) take the
 // TASK_SWITCH intercept or #GP.
 import type { Cpu } from '../cpu';
-import { checkIntercept, raiseGP, raiseNP } from '../exceptions';
+import { checkIntercept, raiseGP } from '../exceptions';
 import { materializeFlags } from '../flags';
 import { adjustSp, peek } from '../operands';
 import { resetFetch, setCpl } from '../mmu';
 import {
-  AC, AF, ATTR_DB, ATTR_L, ATTR_P, CF, CS, DF, DS, EFER_LMA, ES, FS, GP, GS, ID, IF, IOPL, NT, OF, PF, RF, RSP, SF, SS, TF, VIF, VIP, VM, ZF,
+  AC, AF, ATTR_L, CF, CS, DF, DS, EFER_LMA, ES, FS, GS, ID, IF, IOPL, NT, OF, PF, RF, RSP, SF, SS, TF, VIF, VIP, VM, ZF,
 } from '../regs';
-import { descAttr, descHi, descLimit, loadSegmentReal, nullInaccessibleSegments, readDescriptor, setAccessed } from './segments';
-import { checkOffset, loadCode, loadOuterStack, setOuterSp, taskSwitch, TS_IRET } from './far';
+import { descAttr, descHi, descLimit, loadSegmentReal, nullInaccessibleSegments, setAccessed } from './segments';
+import { checkOffset, checkReturnCs, loadCode, loadOuterStack, setOuterSp, taskSwitch, TS_IRET } from './far';
 import { readTss } from './transfer';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_IRET = 0x74;
 const BASE_MASK = CF | PF | AF | ZF | SF | TF | DF | OF | NT | RF | AC | ID;
 
 /** Load RFLAGS from an IRET frame with the privilege rules (IF needs CPL <= IOPL, IOPL/VIF/VIP need CPL 0). */
@@ -64,7 +64,7 @@ function iretToV86(c: Cpu, ip: number, cs: number, fl: number): void {
 }
 
 export function iret(c: Cpu): void {
-  checkIntercept(c, SVM_EXIT_IRET);
+  checkIntercept(c, SvmExit.IRET);
   const size = c.opSize;
   if (!c.protectedMode) return iretReal(c, size);
   if (c.v86) {
@@ -80,15 +80,9 @@ export function iret(c: Cpu): void {
   const sel = peek(c, size, size) & 0xffff;
   const fl = peek(c, size, 2 * size);
   if (!longMode && size === 4 && (fl & VM) !== 0 && c.cpl === 0) return iretToV86(c, ipLo, sel, fl);
-  const err = sel & 0xfffc, rpl = sel & 3;
-  if (err === 0) raiseGP(c, 0);
-  if (rpl < c.cpl) raiseGP(c, err);
-  const lo = readDescriptor(c, sel, GP), hi = descHi;
-  const a = descAttr(hi), dpl = (a >> 5) & 3;
-  if ((a & 0x18) !== 0x18) raiseGP(c, err);
-  if ((a & 4) !== 0 ? dpl > rpl : dpl !== rpl) raiseGP(c, err);
-  if (longMode && (a & ATTR_L) !== 0 && (a & ATTR_DB) !== 0) raiseGP(c, err);
-  if ((a & ATTR_P) === 0) raiseNP(c, err);
+  const rpl = sel & 3;
+  const lo = checkReturnCs(c, sel), hi = descHi;
+  const a = descAttr(hi);
   const t = checkOffset(c, a, descLimit(lo, hi), ipLo, ipHi, size);
   const cpl = c.cpl;
   if (rpl === cpl && !c.mode64) {

@@ -11,8 +11,8 @@ import {
   MSR_KERNEL_GS_BASE, MSR_LSTAR, MSR_PAT, MSR_SFMASK, MSR_STAR, MSR_SYSENTER_CS, MSR_SYSENTER_EIP, MSR_SYSENTER_ESP,
   MSR_TSC, MSR_TSC_AUX, MSR_VM_CR, MSR_VM_HSAVE_PA, RAX, RCX, RDX,
 } from '../regs';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_RDTSC = 0x6e, SVM_EXIT_RDPMC = 0x6f, SVM_EXIT_MSR = 0x7c, SVM_EXIT_RDTSCP = 0x87;
 const TWO32 = 0x100000000;
 
 // ---- Time-stamp counter. Host TSC: a 1 GHz clock from performance.now(), strictly
@@ -145,7 +145,7 @@ export function writeMsr(c: Cpu, msr: number, lo: number, hi: number): void {
 /** The MSR intercept (after the CPL check). */
 function msrIntercept(c: Cpu, msr: number, write: boolean): void {
   if (c.guestMode && ((c.intercepts[3] >>> 28) & 1) !== 0 && msrAccessIntercepted(c.mem, c.msrpmHpa, msr, write)) {
-    vmexit(c, SVM_EXIT_MSR, write ? 1 : 0, 0, 0, 0);
+    vmexit(c, SvmExit.MSR, write ? 1 : 0, 0, 0, 0);
   }
 }
 
@@ -173,13 +173,13 @@ function putEdxEax(c: Cpu, lo: number, hi: number): void {
 }
 function rdtsc(c: Cpu): void {
   tscAllowed(c);
-  checkIntercept(c, SVM_EXIT_RDTSC);
+  checkIntercept(c, SvmExit.RDTSC);
   const lo = readTsc(c);
   putEdxEax(c, lo, c.tHi);
 }
 export function rdtscp(c: Cpu): void {
   tscAllowed(c);
-  checkIntercept(c, SVM_EXIT_RDTSCP);
+  checkIntercept(c, SvmExit.RDTSCP);
   const lo = readTsc(c);
   putEdxEax(c, lo, c.tHi);
   c.gpr[RCX << 1] = c.tscAux; c.gpr[(RCX << 1) | 1] = 0;
@@ -187,7 +187,7 @@ export function rdtscp(c: Cpu): void {
 /** RDPMC: four legacy counters, all reading zero (no events are counted). */
 function rdpmc(c: Cpu): void {
   if ((c.cr4 & CR4_PCE) === 0 && c.cpl !== 0 && c.protectedMode) raiseGP(c, 0);
-  checkIntercept(c, SVM_EXIT_RDPMC);
+  checkIntercept(c, SvmExit.RDPMC);
   if ((c.gpr[RCX << 1] >>> 0) > 3) raiseGP(c, 0);
   putEdxEax(c, 0, 0);
 }

@@ -8,15 +8,15 @@ import { setCpl, resetFetch } from '../mmu';
 import { def, OP_0F } from '../isa/table';
 import { CS, EFER_LMA, EFER_SCE, IF, R11, RAX, RBX, RCX, RDX, RF, RSP, SS, VM } from '../regs';
 import { loadSegmentRaw } from './segments';
+import { SvmExit } from '../svm/exit-codes';
 
-export const SVM_EXIT_CPUID = 0x72, SVM_EXIT_RSM = 0x73, SVM_EXIT_INVD = 0x76, SVM_EXIT_WBINVD = 0x89;
 const TWO32 = 0x100000000;
 /** Flat segment attributes (VMCB format): 64-bit code, 32-bit code, data; DPL in bits 6:5. */
 const CODE64 = 0xa9b, CODE32 = 0xc9b, DATA = 0xc93, DPL3 = 3 << 5;
 
 const cpuidOut = new Int32Array(4);
 function cpuid(c: Cpu): void {
-  checkIntercept(c, SVM_EXIT_CPUID);
+  checkIntercept(c, SvmExit.CPUID);
   c.cpuid.query(c.gpr[RAX << 1], c.gpr[RCX << 1], cpuidOut);
   const g = c.gpr;
   g[RAX << 1] = cpuidOut[0]; g[(RAX << 1) | 1] = 0;
@@ -118,12 +118,12 @@ function sysexit(c: Cpu): void {
 
 export function registerSysMisc(): void {
   def(OP_0F | 0xa2, 'cpuid', {}, cpuid);
-  def(OP_0F | 0x08, 'invd', {}, (c) => cacheOp(c, SVM_EXIT_INVD));
-  def(OP_0F | 0x09, 'wbinvd', {}, (c) => cacheOp(c, SVM_EXIT_WBINVD));
+  def(OP_0F | 0x08, 'invd', {}, (c) => cacheOp(c, SvmExit.INVD));
+  def(OP_0F | 0x09, 'wbinvd', {}, (c) => cacheOp(c, SvmExit.WBINVD));
   def(OP_0F | 0x0b, 'ud2', {}, raiseUD);
   def(OP_0F | 0xb9, 'ud1', { modrm: true }, raiseUD);
   def(OP_0F | 0xff, 'ud0', {}, raiseUD);
-  def(OP_0F | 0xaa, 'rsm', {}, (c) => { checkIntercept(c, SVM_EXIT_RSM); raiseUD(c); });
+  def(OP_0F | 0xaa, 'rsm', {}, (c) => { checkIntercept(c, SvmExit.RSM); raiseUD(c); });
   def(OP_0F | 0x05, 'syscall', {}, syscall);
   def(OP_0F | 0x07, 'sysret', {}, sysret);
   def(OP_0F | 0x34, 'sysenter', {}, sysenter);
