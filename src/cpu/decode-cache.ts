@@ -26,8 +26,17 @@ export class DecodeCache {
   readonly immLo = new Int32Array(DC_SIZE);
   readonly immHi = new Int32Array(DC_SIZE);
   readonly imm2 = new Int32Array(DC_SIZE);
+  /** Compiled blocks (jit/blocks.ts) by start address, tagged like the entries, plus the start RIP. */
+  readonly blockTag = new Float64Array(DC_SIZE);
+  readonly blockRip = new Float64Array(DC_SIZE);
+  readonly block: (((c: never) => number) | null)[] = new Array(DC_SIZE).fill(null);
+  /** Executions seen at an address without a block (hotness). */
+  readonly heat = new Uint8Array(DC_SIZE);
+  /** Executions before an address gets a compiled block (jit/blocks.ts); tests set 1 to compile at once. */
+  hotThreshold = 40;
   hits = 0;
   invalidations = 0;
+  blocksCompiled = 0;
 
   constructor(private readonly mem: PhysMem) {
     mem.onCodeWrite = (page) => this.invalidatePage(page);
@@ -38,15 +47,19 @@ export class DecodeCache {
     this.mem.codePage[page] = 0;
     const first = (page * 4096) & DC_MASK;
     const lo = page * 4096 * 4, hi = (page + 1) * 4096 * 4;
-    const tag = this.tag;
+    const tag = this.tag, blockTag = this.blockTag;
     for (let i = first; i < first + 4096; i++) {
       const t = tag[i];
       if (t > lo && t < hi) tag[i] = 0;
+      const b = blockTag[i];
+      if (b > lo && b < hi) { blockTag[i] = 0; this.block[i] = null; this.heat[i] = 0; }
     }
     this.invalidations++;
   }
   clear(): void {
     this.tag.fill(0);
+    this.blockTag.fill(0);
+    this.block.fill(null);
     this.mem.codePage.fill(0);
   }
 }

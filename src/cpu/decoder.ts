@@ -75,8 +75,19 @@ function executeCached(c: Cpu, dc: DecodeCache, i: number, start: number): void 
 }
 
 function decodeAndExecute(c: Cpu, start: number, hpa: number): void {
-  c.nextRip = start;
   const windowLo = c.fetchRipLo;
+  const op = decodeInstr(c, start);
+  if (hpa >= 0 && c.fetchRipLo === windowLo && c.nextRip <= c.fetchRipEnd) remember(c, hpa, start, op);
+  c.rip = c.nextRip;
+  HANDLERS[op](c);
+}
+
+/**
+ * Decode the instruction at `start` into the Cpu's decode fields (c.nextRip ends past it);
+ * returns the opcode index. Raises #UD/#GP for invalid encodings, #PF on fetch.
+ */
+export function decodeInstr(c: Cpu, start: number): number {
+  c.nextRip = start;
   c.eaKind = EA_NONE;
   let opPrefix = false, adPrefix = false;
   let rep = 0, simd = 0, seg = -1, rex = 0;
@@ -140,6 +151,7 @@ function decodeAndExecute(c: Cpu, start: number, hpa: number): void {
   const immKind = (info >> D_IMM_SHIFT) & 15;
   if (immKind !== IMM_NONE) decodeImm(c, immKind);
   if (ripRel) {
+    c.eaKind = EA_RIPREL;
     // RIP-relative: disp32 from the end of the instruction (APM Vol.3 1.7.1).
     const s = c.nextRip + c.eaLo;
     if (c.adSize === 8) {
@@ -151,19 +163,17 @@ function decodeAndExecute(c: Cpu, start: number, hpa: number): void {
     }
   }
   if (c.nextRip - start > 15) raiseGP(c, 0);
-  if (hpa >= 0 && c.fetchRipLo === windowLo && c.nextRip <= c.fetchRipEnd) remember(c, hpa, start, op, ripRel);
-  c.rip = c.nextRip;
-  HANDLERS[op](c);
+  return op;
 }
 
 /** Store the decoded instruction (it lies within one page of the fetch window). */
-function remember(c: Cpu, hpa: number, start: number, op: number, ripRel: boolean): void {
+function remember(c: Cpu, hpa: number, start: number, op: number): void {
   const dc = c.dcache;
   const i = hpa & DC_MASK;
   dc.tag[i] = hpa * 4 + c.modeKey + 1;
   dc.op[i] = op;
   dc.len[i] = c.nextRip - start;
-  const kind = ripRel ? EA_RIPREL : c.eaKind;
+  const kind = c.eaKind;
   dc.bits[i] = c.opSize | (c.adSize << 4) | (c.lock ? 0x100 : 0) | ((c.segOverride + 1) << 9) | (c.rex << 12) |
     (kind << 20) | (c.mod << 22) | (c.modrm << 24);
   dc.bits2[i] = c.repPrefix | (c.simdPrefix << 8) | (c.regG << 16) | (c.regE << 20) | ((c.eaBase + 2) << 24);
@@ -212,7 +222,7 @@ function decodeEA16(c: Cpu, mod: number, rm: number, seg: number): void {
 }
 
 /** 16-bit effective address for a ModRM form (0-7, 8 = disp16 only). */
-function computeEA16(c: Cpu, form: number, disp: number): void {
+export function computeEA16(c: Cpu, form: number, disp: number): void {
   const g = c.gpr;
   let ea: number;
   switch (form) {
@@ -267,7 +277,7 @@ function decodeEA32(c: Cpu, mod: number, rm: number, seg: number, rex: number): 
 }
 
 /** base/index: register number, -1 none (-2 base = disp32 only). */
-function computeEA32(c: Cpu, base: number, index: number, scale: number, disp: number): void {
+export function computeEA32(c: Cpu, base: number, index: number, scale: number, disp: number): void {
   const g = c.gpr;
   let lo = disp;
   let hi = disp >> 31;

@@ -209,7 +209,20 @@ export function write32(c: Cpu, seg: number, offLo: number, offHi: number, v: nu
 export function write64(c: Cpu, seg: number, offLo: number, offHi: number, vLo: number, vHi: number): void {
   const lo = linear(c, seg, offLo, offHi, 8, true);
   const hi = c.linHi;
-  if ((lo & 0xfff) > 0xff8) {
+  if ((lo & 0xfff) <= 0xff8) {
+    const t = c.tlb;
+    const i = tlbSlot(lo, hi, c.asidTag);
+    if (t.pageLo[i] === lo >>> 12 && t.tagHi[i] === ((hi & 0xffff) | c.asidTag) && (t.rights[i] & c.wrRight) !== 0) {
+      const page = t.hpa[i];
+      if (c.mem.codePage[page >>> 12] === 0) {
+        const a = page + (lo & 0xfff);
+        t.hits++;
+        c.mem.dv.setInt32(a, vLo, true);
+        c.mem.dv.setInt32(a + 4, vHi, true);
+        return;
+      }
+    }
+  } else {
     const l2 = linAdd(lo, hi, 7);
     const h2 = addHi;
     hpaFor(c, l2, h2, ACCESS_WRITE);

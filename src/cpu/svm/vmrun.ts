@@ -2,6 +2,7 @@
 import type { Cpu } from '../cpu';
 import { FAULT, VMEXIT } from '../exceptions';
 import { step } from '../decoder';
+import { runBlockOrStep } from '../jit/blocks';
 import { dispatchException, takePendingEvent, updatePending } from '../events';
 import { deliverEvent, EV_EXCEPTION, EV_EXTERNAL, EV_NMI, EV_SOFT_INT } from '../system/interrupts';
 import { loadGuestState, saveGuestState } from './guest-state';
@@ -146,12 +147,12 @@ export function runGuest(c: Cpu, budget: number): void {
           left = 0;
           continue;
         }
-        left--;
         if (c.intShadow) {
           // The shadowed instruction: events stay blocked until it completes (an exit keeps the shadow).
+          left--;
           step(c);
           c.intShadow = false;
-        } else step(c);
+        } else left -= runBlockOrStep(c, step);
       }
     } catch (e) {
       if (e === FAULT) {
