@@ -83,6 +83,8 @@ export interface Vcpu {
   setBootState(state: BootState): void;
   run(): VcpuExit;
   completeRead(value: number): void;
+  /** The VMM's next device timer in guest ns (null: none): run() returns 'slice' by then, so device interrupts are not late. */
+  setDeviceDeadline(ns: number | null): void;
   /** This vCPU's guest time in ns (= its TSC at 1 GHz for the soft accelerator). */
   guestTimeNs(): number;
   getRegs(): RegsView;

@@ -25,6 +25,7 @@ class SoftVcpu implements Vcpu {
   }
   run(): VcpuExit { return this.hv.run(); }
   completeRead(value: number): void { this.hv.completeRead(value); }
+  setDeviceDeadline(ns: number | null): void { this.hv.deviceDeadlineNs = ns ?? Infinity; }
   guestTimeNs(): number { return this.hv.guestTimeNs(); }
   getRegs(): RegsView {
     const gpr = {} as Record<(typeof GPR_NAMES)[number], bigint>;

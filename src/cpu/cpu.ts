@@ -14,6 +14,9 @@ import { ATTR_DB, ATTR_L, ATTR_P, ATTR_S, CR0_PE, EFER_LMA, FLAGS_FIXED1, VM } f
 
 registerAll();
 
+/** fetchRipLo of an empty fetch window: above every RIP, so no RIP is inside it. */
+export const NO_WINDOW = 2 ** 60;
+
 export class Cpu {
   readonly mem: PhysMem;
 
@@ -128,8 +131,8 @@ export class Cpu {
   asid = 0;
   /** Host-physical page of the current instruction fetch window and its linear page. */
   fetchHpa = 0;
-  /** RIP range [fetchRipLo, fetchRipEnd) readable from the fetch window. */
-  fetchRipLo = 0; fetchRipEnd = 0;
+  /** RIP range [fetchRipLo, fetchRipEnd) readable from the fetch window; empty is [NO_WINDOW, 0) (RIPs may be negative). */
+  fetchRipLo = NO_WINDOW; fetchRipEnd = 0;
   /** TLB right needed for a data read / write / fetch at the current CPL (mmu.ts setCpl). */
   rdRight = 1; wrRight = 2; exRight = 4;
   /** ASID << 16, the high part of every TLB tag. */
@@ -202,6 +205,7 @@ export class Cpu {
     this.mode64 = (this.efer & EFER_LMA) !== 0 && (csAttr & ATTR_L) !== 0;
     this.code32 = this.protectedMode && !this.v86 && (csAttr & ATTR_DB) !== 0;
     this.stack32 = this.protectedMode && !this.v86 && (this.segAttr[2] & ATTR_DB) !== 0;
+    this.fetchRipLo = NO_WINDOW;
     this.fetchRipEnd = 0;
     this.modeKey = this.mode64 ? 2 : this.code32 ? 1 : 0;
   }

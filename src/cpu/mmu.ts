@@ -1,7 +1,7 @@
 // Memory access from instructions: segmentation (APM Vol.2 4.4-4.12), then the TLB
 // fast path, then the page walk (paging.ts) on a miss or a page-crossing access.
 // Offsets arrive already truncated to the address size; 64-bit values are (lo, tHi).
-import type { Cpu } from './cpu';
+import { NO_WINDOW, type Cpu } from './cpu';
 import { ACCESS_EXEC, ACCESS_READ, ACCESS_WRITE, translate } from './paging';
 import { raiseGP, raiseSS } from './exceptions';
 import { ATTR_DB, ATTR_P, CS, SS } from './regs';
@@ -321,7 +321,7 @@ function fetchSlow(c: Cpu): number {
 }
 /** Drop the fetch window (paging, CS or mode changed; TLB flushed). */
 export function resetFetch(c: Cpu): void {
-  c.fetchRipLo = 0;
+  c.fetchRipLo = NO_WINDOW;
   c.fetchRipEnd = 0;
 }
 

@@ -52,6 +52,8 @@ export class HvVcpu {
   readonly regs: GuestRegs;
   readonly lapic: Lapic;
   readonly stats = new ExitStats();
+  /** Guest time (ns) of the VMM's next device timer (Vcpu.setDeviceDeadline); Infinity if none. */
+  deviceDeadlineNs = Infinity;
   readonly tuning: VcpuTuning = { maxBudget: 200_000, sliceMs: 20 };
   halted = false;
   private dead: HvExit | null = null;
@@ -108,12 +110,14 @@ export class HvVcpu {
     for (;;) {
       const now = this.guestTimeNs();
       this.lapic.poll(now);
+      // A device timer of the VMM (e.g. the PIT) is due: return so the VMM can raise its interrupt.
+      if (now >= this.deviceDeadlineNs) return { kind: 'slice' };
       if (this.halted) {
         if (!this.canWake()) return this.haltExit();
         this.halted = false;
       }
       this.injectEvents();
-      const budget = this.budgetUntil(this.lapic.nextDeadline() - now);
+      const budget = this.budgetUntil(Math.min(this.lapic.nextDeadline(), this.deviceDeadlineNs) - now);
       const g0 = performance.now(), i0 = this.cpu.instructions;
       this.cpu.vmrun(v, budget);
       const g1 = performance.now();

@@ -4,16 +4,16 @@
 import type { Cpu } from '../cpu';
 import { raiseDE } from '../exceptions';
 import { ALU_AND, ALU_SUB, alu } from './alu';
-import { readFlags, setArithFlags, szpBits } from '../flags';
+import { lazyAF, setArithFlags, szpBits } from '../flags';
 import { readE, readG, readReg, writeE, writeG, writeReg } from '../operands';
-import { CF, OF, RAX, RDX } from '../regs';
+import { AF, CF, OF, RAX, RDX } from '../regs';
 import { def, IMM_B, IMM_GRP3_B, IMM_GRP3_Z, IMM_Z, OP_0F } from './table';
 import * as W from './arith-wide';
 
 /** Flags after a multiply: CF = OF = `ovf`; SF ZF PF from the low result (undefined per manual), AF kept. */
 function mulFlags(c: Cpu, size: number, lo: number, hi: number, ovf: boolean): void {
-  const f = readFlags(c);
-  setArithFlags(c, szpBits(size, lo, hi) | (ovf ? CF | OF : 0) | (f & 0x10));
+  // AF is undefined after MUL; it keeps its value.
+  setArithFlags(c, szpBits(size, lo, hi) | (ovf ? CF | OF : 0) | (lazyAF(c) ? AF : 0));
 }
 
 /** Sign-extend an operand of `size` held in the low half to int32 (sizes 1, 2, 4). */
@@ -27,18 +27,18 @@ function mulE(c: Cpu, size: number, signed: boolean): void {
   if (size === 8) {
     const aLo = c.gpr[RAX << 1], aHi = c.gpr[(RAX << 1) | 1];
     if (signed) W.mulS64(aLo, aHi, bLo, bHi); else W.mulU64(aLo, aHi, bLo, bHi);
-    c.gpr[0] = W.w0; c.gpr[1] = W.w1; c.gpr[4] = W.w2; c.gpr[5] = W.w3;
-    const ovf = signed ? !(W.w2 === W.w1 >> 31 && W.w3 === W.w1 >> 31) : (W.w2 | W.w3) !== 0;
-    mulFlags(c, 8, W.w0, W.w1, ovf);
+    c.gpr[0] = W.wide[0]; c.gpr[1] = W.wide[1]; c.gpr[4] = W.wide[2]; c.gpr[5] = W.wide[3];
+    const ovf = signed ? !(W.wide[2] === W.wide[1] >> 31 && W.wide[3] === W.wide[1] >> 31) : (W.wide[2] | W.wide[3]) !== 0;
+    mulFlags(c, 8, W.wide[0], W.wide[1], ovf);
     return;
   }
   const a = readReg(c, size, RAX);
   if (size === 4) {
     if (signed) W.mulS64(a, a >> 31, bLo, bLo >> 31); else W.mulU64(a, 0, bLo, 0);
-    writeReg(c, 4, RAX, W.w0, 0);
-    writeReg(c, 4, RDX, W.w1, 0);
-    const ovf = signed ? W.w1 !== W.w0 >> 31 : W.w1 !== 0;
-    mulFlags(c, 4, W.w0, 0, ovf);
+    writeReg(c, 4, RAX, W.wide[0], 0);
+    writeReg(c, 4, RDX, W.wide[1], 0);
+    const ovf = signed ? W.wide[1] !== W.wide[0] >> 31 : W.wide[1] !== 0;
+    mulFlags(c, 4, W.wide[0], 0, ovf);
     return;
   }
   // 8/16-bit: the product fits a double exactly.
@@ -62,7 +62,7 @@ function divE(c: Cpu, size: number, signed: boolean): void {
     const n0 = c.gpr[0], n1 = c.gpr[1], n2 = c.gpr[4], n3 = c.gpr[5];
     const ok = signed ? W.divS128(n3, n2, n1, n0, dLo, dHi, 64) : W.divU128(n3, n2, n1, n0, dLo, dHi);
     if (!ok) raiseDE(c);
-    c.gpr[0] = W.qLo; c.gpr[1] = W.qHi; c.gpr[4] = W.rLo; c.gpr[5] = W.rHi;
+    c.gpr[0] = W.wide[4]; c.gpr[1] = W.wide[5]; c.gpr[4] = W.wide[6]; c.gpr[5] = W.wide[7];
     return;
   }
   if (size === 4) {
@@ -72,11 +72,11 @@ function divE(c: Cpu, size: number, signed: boolean): void {
       const s = n1 >> 31;
       ok = W.divS128(s, s, n1, n0, dLo, dLo >> 31, 32);
     } else {
-      ok = W.divU128(0, 0, n1, n0, dLo, 0) && W.qHi === 0;
+      ok = W.divU128(0, 0, n1, n0, dLo, 0) && W.wide[5] === 0;
     }
     if (!ok) raiseDE(c);
-    writeReg(c, 4, RAX, W.qLo, 0);
-    writeReg(c, 4, RDX, W.rLo, 0);
+    writeReg(c, 4, RAX, W.wide[4], 0);
+    writeReg(c, 4, RDX, W.wide[6], 0);
     return;
   }
   // 8/16-bit: exact in doubles.
@@ -130,8 +130,8 @@ function grp3(c: Cpu, size: number): void {
 function imul3(c: Cpu, size: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
   if (size === 8) {
     W.mulS64(aLo, aHi, bLo, bHi);
-    writeG(c, 8, W.w0, W.w1);
-    mulFlags(c, 8, W.w0, W.w1, !(W.w2 === W.w1 >> 31 && W.w3 === W.w1 >> 31));
+    writeG(c, 8, W.wide[0], W.wide[1]);
+    mulFlags(c, 8, W.wide[0], W.wide[1], !(W.wide[2] === W.wide[1] >> 31 && W.wide[3] === W.wide[1] >> 31));
     return;
   }
   const a = sx(size, aLo), b = sx(size, bLo);

@@ -2,35 +2,51 @@
 // int32 pairs (for MUL/IMUL/DIV/IDIV, APM Vol.3). Results go to module scratch
 // variables (read them right after the call); nothing is allocated.
 
-const A = new Float64Array(4);
-const B = new Float64Array(4);
-const P = new Float64Array(8);
 
-/** Product words (least significant first) of the last mulU64/mulS64: w0..w3, each int32. */
-export let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
-/** Quotient and remainder of the last div*: pairs (lo, hi). */
-export let qLo = 0, qHi = 0, rLo = 0, rHi = 0;
+/**
+ * Results of the last call, read right after it: product words w0..w3 (least significant
+ * first) of mulU64/mulS64 at WIDE_W0..WIDE_W3; quotient and remainder pairs of div* at
+ * WIDE_QLO, WIDE_QHI, WIDE_RLO, WIDE_RHI. A typed array, so writing them is a plain store.
+ */
+export const wide = new Int32Array(8);
+export const WIDE_W0 = 0, WIDE_W1 = 1, WIDE_W2 = 2, WIDE_W3 = 3, WIDE_QLO = 4, WIDE_QHI = 5, WIDE_RLO = 6, WIDE_RHI = 7;
+let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+function publishProduct(): void {
+  wide[WIDE_W0] = w0; wide[WIDE_W1] = w1; wide[WIDE_W2] = w2; wide[WIDE_W3] = w3;
+}
+function publishQuotient(): void {
+  wide[WIDE_QLO] = qLo; wide[WIDE_QHI] = qHi; wide[WIDE_RLO] = rLo; wide[WIDE_RHI] = rHi;
+}
+let qLo = 0, qHi = 0, rLo = 0, rHi = 0;
 
-/** Unsigned 64x64 -> 128 product of (aLo,aHi)*(bLo,bHi), 16-bit limb schoolbook. */
+/** Low and high halves of the last mul32 (unsigned, as non-negative numbers). */
+let ml = 0, mh = 0;
+/**
+ * Unsigned 32x32 -> 64 product: the low word exactly from Math.imul; the high word from the
+ * double product, which is within 2^11 of the true one, so rounding recovers it exactly.
+ */
+function mul32(a: number, b: number): void {
+  const lo = Math.imul(a, b) >>> 0;
+  ml = lo;
+  mh = Math.round((a * b - lo) / 0x100000000);
+}
+
+/** Unsigned 64x64 -> 128 product of (aLo,aHi)*(bLo,bHi): four 32x32 products, column sums. */
 export function mulU64(aLo: number, aHi: number, bLo: number, bHi: number): void {
-  A[0] = aLo & 0xffff; A[1] = aLo >>> 16; A[2] = aHi & 0xffff; A[3] = aHi >>> 16;
-  B[0] = bLo & 0xffff; B[1] = bLo >>> 16; B[2] = bHi & 0xffff; B[3] = bHi >>> 16;
-  P.fill(0);
-  for (let i = 0; i < 4; i++) {
-    const ai = A[i];
-    if (ai === 0) continue;
-    let carry = 0;
-    for (let j = 0; j < 4; j++) {
-      const t = ai * B[j] + P[i + j] + carry; // < 2^32 + 2^16 + 2^17: exact
-      P[i + j] = t % 65536;
-      carry = Math.floor(t / 65536);
-    }
-    P[i + 4] = carry;
-  }
-  w0 = P[0] | (P[1] << 16);
-  w1 = P[2] | (P[3] << 16);
-  w2 = P[4] | (P[5] << 16);
-  w3 = P[6] | (P[7] << 16);
+  const a0 = aLo >>> 0, a1 = aHi >>> 0, b0 = bLo >>> 0, b1 = bHi >>> 0;
+  mul32(a0, b0); const l00 = ml, h00 = mh;
+  mul32(a0, b1); const l01 = ml, h01 = mh;
+  mul32(a1, b0); const l10 = ml, h10 = mh;
+  mul32(a1, b1); const l11 = ml, h11 = mh;
+  const s1 = h00 + l01 + l10;
+  const c1 = Math.floor(s1 / 0x100000000);
+  const s2 = h01 + h10 + l11 + c1;
+  const c2 = Math.floor(s2 / 0x100000000);
+  w0 = l00 | 0;
+  w1 = s1 | 0;
+  w2 = s2 | 0;
+  w3 = (h11 + c2) | 0;
+  publishProduct();
 }
 
 /** Signed 64x64 -> 128 product (two's complement in w0..w3). */
@@ -44,6 +60,7 @@ export function mulS64(aLo: number, aHi: number, bLo: number, bHi: number): void
     w0 = ~w0; w1 = ~w1; w2 = ~w2; w3 = ~w3;
     w0 = (w0 + 1) | 0;
     if (w0 === 0) { w1 = (w1 + 1) | 0; if (w1 === 0) { w2 = (w2 + 1) | 0; if (w2 === 0) w3 = (w3 + 1) | 0; } }
+    publishProduct();
   }
 }
 
@@ -71,6 +88,7 @@ export function divU128(n3: number, n2: number, n1: number, n0: number, dLo: num
     t = r * 65536 + (n0 & 0xffff); const q0 = Math.floor(t / d); r = t - q0 * d;
     qHi = (q3 << 16) | q2; qLo = (q1 << 16) | q0;
     rLo = r | 0; rHi = 0;
+    publishQuotient();
     return true;
   }
   // Restoring division, one quotient bit per step; remainder stays below the divisor.
@@ -91,6 +109,7 @@ export function divU128(n3: number, n2: number, n1: number, n0: number, dLo: num
     }
   }
   qLo = qL; qHi = qH; rLo = remLo; rHi = remHi;
+  publishQuotient();
   return true;
 }
 
@@ -117,5 +136,6 @@ export function divS128(n3: number, n2: number, n1: number, n0: number, dLo: num
   }
   if (neg) { qLo = -qLo | 0; qHi = (qLo === 0 ? -qHi : ~qHi) | 0; }
   if (nNeg) { rLo = -rLo | 0; rHi = (rLo === 0 ? -rHi : ~rHi) | 0; }
+  publishQuotient();
   return true;
 }

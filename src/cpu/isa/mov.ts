@@ -86,6 +86,10 @@ export function registerMov(): void {
     else writeG(c, c.opSize, v, 0);
   });
   def(OP_0F | 0x1f, 'nopEv', { modrm: true }, () => {});
+  // Hints that are NOPs to a CPU without caches to steer: PREFETCHh (0F 18), the reserved
+  // hint-NOP space (0F 19-1E, ENDBR64 among them) and PREFETCH/PREFETCHW (0F 0D). APM Vol.3 PREFETCHlevel, NOP.
+  def(OP_0F | 0x0d, 'prefetchwM', { modrm: true }, () => {});
+  defRange(OP_0F | 0x18, 7, 'hintNopEv', { modrm: true }, () => {});
 }
 
 /** ARPL Ew, Gw (APM Vol.3): raise the RPL of a selector; protected mode only. */

@@ -9,7 +9,7 @@ import type { Cpu } from '../cpu';
 import { HANDLERS, OP_0F, type Handler } from '../isa/table';
 import { computeEA16, computeEA32, decodeInstr } from '../decoder';
 import { FAULT } from '../exceptions';
-import { DC_MASK, EA_16, EA_32, EA_RIPREL } from '../decode-cache';
+import { DC_MASK, EA_16, EA_32, EA_NONE, EA_RIPREL } from '../decode-cache';
 import { emitSpecial } from './specialize';
 import { alu, incDec } from '../isa/alu';
 import { read32, read64, write32, write64 } from '../mmu';
@@ -64,6 +64,8 @@ export function compileBlock(c: Cpu): BlockFn | null {
   let n = 0;
   /** RIP after the last instruction when it did not store RIP itself (-1: it did). */
   let lastNext = -1;
+  /** Decoded-field values the block has already stored (compile time). */
+  const known = new Map<string, number | boolean>();
   while (n < BLOCK_MAX && c.fetchRipEnd - rip >= 15) {
     let op: number;
     try {
@@ -93,17 +95,24 @@ export function compileBlock(c: Cpu): BlockFn | null {
     }
     lastNext = -1;
     const h = handlers.indexOf(HANDLERS[op]) >= 0 ? handlers.indexOf(HANDLERS[op]) : handlers.push(HANDLERS[op]) - 1;
-    lines.push(
-      `c.instrStart = ${rip}; c.nextRip = ${next}; c.opcode = ${op}; c.opSize = ${c.opSize}; c.adSize = ${c.adSize};`,
-      `c.rex = ${c.rex}; c.segOverride = ${c.segOverride}; c.repPrefix = ${c.repPrefix}; c.simdPrefix = ${c.simdPrefix}; c.lock = ${c.lock};`,
-      `c.modrm = ${c.modrm}; c.mod = ${c.mod}; c.regG = ${c.regG}; c.regE = ${c.regE}; c.immLo = ${c.immLo}; c.immHi = ${c.immHi}; c.imm2 = ${c.imm2};`,
-    );
+    // Decoded fields: stored only when they differ from what an earlier instruction of this
+    // block left there (handlers never write them; specialized forms touch none of them).
+    const f: string[] = [`c.instrStart = ${rip}; c.nextRip = ${next};`];
+    const set = (name: string, value: number | boolean): void => {
+      if (known.get(name) !== value) { f.push(`c.${name} = ${value};`); known.set(name, value); }
+    };
+    set('opcode', op); set('opSize', c.opSize); set('adSize', c.adSize); set('rex', c.rex);
+    set('segOverride', c.segOverride); set('repPrefix', c.repPrefix); set('simdPrefix', c.simdPrefix); set('lock', c.lock);
+    set('modrm', c.modrm); set('mod', c.mod); set('regG', c.regG); set('regE', c.regE);
+    set('immLo', c.immLo); set('immHi', c.immHi); set('imm2', c.imm2);
+    if (c.eaKind !== EA_NONE) { set('eaSeg', c.eaSeg); set('eaBase', c.eaKind === EA_RIPREL ? -1 : c.eaBase); }
+    lines.push(f.join(' '));
     if (c.eaKind === EA_32) {
-      lines.push(`c.eaSeg = ${c.eaSeg}; c.eaBase = ${c.eaBase}; ea32(c, ${c.eaBase}, ${c.eaIndex}, ${c.eaScale}, ${c.eaDisp});`);
+      lines.push(`ea32(c, ${c.eaBase}, ${c.eaIndex}, ${c.eaScale}, ${c.eaDisp});`);
     } else if (c.eaKind === EA_16) {
-      lines.push(`c.eaSeg = ${c.eaSeg}; c.eaBase = ${c.eaBase}; ea16(c, ${c.eaBase}, ${c.eaDisp});`);
+      lines.push(`ea16(c, ${c.eaBase}, ${c.eaDisp});`);
     } else if (c.eaKind === EA_RIPREL) {
-      lines.push(`c.eaSeg = ${c.eaSeg}; c.eaBase = -1; c.eaLo = ${c.eaLo}; c.eaHi = ${c.eaHi};`);
+      lines.push(`c.eaLo = ${c.eaLo}; c.eaHi = ${c.eaHi};`);
     }
     n++;
     lines.push(`c.rip = ${next}; h${h}(c);`);
