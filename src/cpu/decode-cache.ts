@@ -31,9 +31,9 @@ export class DecodeCache {
   readonly blockRip = new Float64Array(DC_SIZE);
   readonly block: (((c: never) => number) | null)[] = new Array(DC_SIZE).fill(null);
   /** Executions seen at an address without a block (hotness). */
-  readonly heat = new Uint8Array(DC_SIZE);
+  readonly heat = new Uint16Array(DC_SIZE);
   /** Executions before an address gets a compiled block (jit/blocks.ts); tests set 1 to compile at once. */
-  hotThreshold = 40;
+  hotThreshold = 500;
   hits = 0;
   invalidations = 0;
   blocksCompiled = 0;

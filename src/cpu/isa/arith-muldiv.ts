@@ -127,7 +127,7 @@ function grp3(c: Cpu, size: number): void {
 }
 
 /** IMUL G, E, imm (or G, G, E): truncated signed product; CF = OF = the product did not fit. */
-function imul3(c: Cpu, size: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
+export function imul3(c: Cpu, size: number, aLo: number, aHi: number, bLo: number, bHi: number): void {
   if (size === 8) {
     W.mulS64(aLo, aHi, bLo, bHi);
     writeG(c, 8, W.wide[0], W.wide[1]);

@@ -2,7 +2,7 @@
 // size, APM Vol.3 "ROL".."SAR". Values are int32 pairs; operands of 1, 2 or 4 bytes
 // live in the low half. Flags are computed eagerly.
 import type { Cpu } from '../cpu';
-import { readFlags, setArithFlags, szpBits } from '../flags';
+import { lazyAF, readFlags, setArithFlags, szpBits } from '../flags';
 import { readE, writeE } from '../operands';
 import { AF, CF, OF } from '../regs';
 import { def, IMM_B } from './table';
@@ -57,7 +57,8 @@ export function shiftE(c: Cpu, size: number, op: number, count: number): void {
   }
   const m = lmask(size);
   vLo &= m;
-  const f = readFlags(c);
+  // Rotates keep every flag but CF/OF; shifts only keep AF, so they skip materializing the rest.
+  const f = op < 4 ? readFlags(c) : lazyAF(c) ? AF : 0;
   const msb = bits - 1;
   let rLo: number, rHi: number, cf: number, of: number;
   let flags: number;

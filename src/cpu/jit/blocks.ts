@@ -14,6 +14,8 @@ import { emitSpecial } from './specialize';
 import { alu, incDec } from '../isa/alu';
 import { read32, read64, write32, write64 } from '../mmu';
 import { testCondition } from '../flags';
+import { shiftE } from '../isa/arith-shift';
+import { imul3 } from '../isa/arith-muldiv';
 
 /** Executes a block; returns the number of instructions it completed. */
 export type BlockFn = (c: Cpu) => number;
@@ -83,11 +85,13 @@ export function compileBlock(c: Cpu): BlockFn | null {
       n++;
       if (endsBlock(c, op)) {
         lines.push(`c.rip = ${next};`, special.code);
+        for (const [name, value] of special.sets ?? []) known.set(name, value);
         lastNext = -1;
         break;
       }
       if (special.writesMemory || special.mayFault) lines.push(`c.instrStart = ${rip};`);
       lines.push(special.code);
+      for (const [name, value] of special.sets ?? []) known.set(name, value);
       if (special.writesMemory) lines.push(`if (dc.invalidations !== inv) { c.rip = ${next}; return ${n}; }`);
       lastNext = next;
       rip = next;
@@ -125,9 +129,9 @@ export function compileBlock(c: Cpu): BlockFn | null {
   lines.push(`return ${n};`);
   const params = handlers.map((_, i) => `h${i}`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function(...params, 'ea32', 'ea16', 'dc', 'alu', 'incDec', 'r32', 'r64', 'w32', 'w64', 'tc',
+  const factory = new Function(...params, 'ea32', 'ea16', 'dc', 'alu', 'incDec', 'r32', 'r64', 'w32', 'w64', 'tc', 'sh', 'im',
     `return function block(c) {\n${lines.join('\n')}\n};`);
-  return factory(...handlers, computeEA32, computeEA16, c.dcache, alu, incDec, read32, read64, write32, write64, testCondition) as BlockFn;
+  return factory(...handlers, computeEA32, computeEA16, c.dcache, alu, incDec, read32, read64, write32, write64, testCondition, shiftE, imul3) as BlockFn;
 }
 
 /**

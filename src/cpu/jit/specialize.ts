@@ -4,7 +4,7 @@
 // handlers (alu, incDec, the memory accessors, testCondition), so results are identical;
 // it only skips operand decoding. Anything else returns null and takes the generic path.
 //
-// Names available to the emitted code: c, g (= c.gpr), alu, incDec, r32, r64, w32, w64, tc, ea32,
+// Names available to the emitted code: c, g (= c.gpr), alu, incDec, r32, r64, w32, w64, tc, ea32, sh (shiftE), im (imul3),
 // and the scratch variables r, rh, s, al, ah, bl, bh.
 import type { Cpu } from '../cpu';
 import { EA_32 } from '../decode-cache';
@@ -12,8 +12,9 @@ import { OP_0F } from '../isa/table';
 import { ALU_ADC, ALU_ADD, ALU_AND, ALU_CMP, ALU_OR, ALU_SBB, ALU_SUB } from '../isa/alu';
 import { LAZY_ADD, LAZY_LOGIC, LAZY_SUB } from '../flags';
 
-/** Emitted code; whether it may write memory (the block then re-checks for code writes) or fault. */
-export interface Emitted { code: string; writesMemory: boolean; mayFault: boolean }
+/** Emitted code; whether it may write memory (the block then re-checks for code writes) or fault;
+ *  decoded fields the code stores (the block's record of known field values must follow). */
+export interface Emitted { code: string; writesMemory: boolean; mayFault: boolean; sets?: [string, number][] }
 
 const CANONICAL_LIMIT = 0x800000000000;
 
@@ -57,9 +58,59 @@ function emitAlu(aop: number, size: number, d: number, write: boolean): string {
     ` c.lbLo = bl; c.lbHi = bh; c.lresLo = r; c.lresHi = rh; c.tHi = rh;` + (write && aop !== ALU_CMP ? ` ${storeReg(size, d, 'r', 'rh')}` : '');
 }
 
+/** Byte register r readable as the low byte of GPR r (REX present, or AL/CL/DL/BL). */
+function plainByteReg(c: Cpu, r: number): boolean {
+  return c.rex !== 0 || r < 4;
+}
+
 export function emitSpecial(c: Cpu, op: number, next: number): Emitted | null {
   const size = c.opSize;
   const memOk = c.mod !== 3 && c.eaKind === EA_32;
+  // SETcc Eb on a register (0F 90-9F).
+  if (op >= (OP_0F | 0x90) && op <= (OP_0F | 0x9f) && c.mod === 3 && plainByteReg(c, c.regE)) {
+    const e = 2 * c.regE;
+    return { code: `g[${e}] = (g[${e}] & ~0xff) | (tc(c, ${op & 15}) ? 1 : 0);`, writesMemory: false, mayFault: false };
+  }
+  // MOVZX Gv, Eb/Ew on registers (0F B6, 0F B7).
+  if ((op === (OP_0F | 0xb6) || op === (OP_0F | 0xb7)) && c.mod === 3 && (size === 4 || size === 8) &&
+      (op === (OP_0F | 0xb7) || plainByteReg(c, c.regE))) {
+    const m = op === (OP_0F | 0xb6) ? 0xff : 0xffff;
+    return { code: `g[${2 * c.regG}] = g[${2 * c.regE}] & ${m}; g[${2 * c.regG + 1}] = 0;`, writesMemory: false, mayFault: false };
+  }
+  if (size !== 4 && size !== 8) return null;
+  // CMOVcc Gv, Ev on registers (0F 40-4F): a 32-bit destination is zero-extended either way.
+  if (op >= (OP_0F | 0x40) && op <= (OP_0F | 0x4f) && c.mod === 3) {
+    const d = 2 * c.regG, s = 2 * c.regE;
+    return size === 8
+      ? { code: `if (tc(c, ${op & 15})) { g[${d}] = g[${s}]; g[${d + 1}] = g[${s + 1}]; }`, writesMemory: false, mayFault: false }
+      : { code: `if (tc(c, ${op & 15})) g[${d}] = g[${s}]; g[${d + 1}] = 0;`, writesMemory: false, mayFault: false };
+  }
+  // IMUL Gv, Ev on registers (0F AF): the handler's own function, G set for it.
+  if (op === (OP_0F | 0xaf) && c.mod === 3) {
+    const d = c.regG, s = c.regE;
+    const hi = (r: number) => (size === 8 ? `g[${2 * r + 1}]` : '0');
+    return {
+      code: `c.regG = ${d}; im(c, ${size}, g[${2 * d}], ${hi(d)}, g[${2 * s}], ${hi(s)});`,
+      writesMemory: false, mayFault: false, sets: [['regG', d]],
+    };
+  }
+  // LEA Gv, M with 64- or 32-bit addressing.
+  if (op === 0x8d && memOk && (c.adSize === 8 || c.adSize === 4)) {
+    const d = 2 * c.regG;
+    return { code: `${eaCall(c)} g[${d}] = c.eaLo; g[${d + 1}] = ${size === 8 ? 'c.eaHi' : '0'};`, writesMemory: false, mayFault: false };
+  }
+  // MOVSXD Gq, Ed on registers (64-bit mode).
+  if (op === 0x63 && c.mode64 && c.mod === 3 && size === 8) {
+    return { code: `g[${2 * c.regG}] = g[${2 * c.regE}]; g[${2 * c.regG + 1}] = g[${2 * c.regE}] >> 31;`, writesMemory: false, mayFault: false };
+  }
+  // Shifts and rotates of a register by an immediate or by one (C1, D1): the handler's own function.
+  if ((op === 0xc1 || op === 0xd1) && c.mod === 3) {
+    const count = op === 0xd1 ? 1 : c.immLo & 0xff;
+    return {
+      code: `c.mod = 3; c.regE = ${c.regE}; sh(c, ${size}, ${(c.modrm >> 3) & 7}, ${count});`,
+      writesMemory: false, mayFault: false, sets: [['mod', 3], ['regE', c.regE]],
+    };
+  }
   if (size !== 4 && size !== 8) return null;
   // ALU Ev,Gv (x1) / Gv,Ev (x3) and TEST Ev,Gv (85).
   if ((op < 0x40 && ((op & 7) === 1 || (op & 7) === 3)) || op === 0x85) {
