@@ -24,7 +24,7 @@ interface Loop {
 
 const LOOPS: Loop[] = [
   { // shared/reference/loop.asm's 64-bit body: add/xor/load/add/store/xor/store/add/dec/jnz
-    name: 'int64-alu', perIter: 10, oursIters: 1_000_000, nativeIters: 20_000_000,
+    name: 'int64-alu', perIter: 10, oursIters: 5_000_000, nativeIters: 20_000_000,
     body: `xor eax, eax
 mov ebx, 0x12345678
 xor edi, edi
@@ -41,7 +41,7 @@ dec rcx
 jnz .l`,
   },
   {
-    name: 'load-store', perIter: 10, oursIters: 1_000_000, nativeIters: 20_000_000,
+    name: 'load-store', perIter: 10, oursIters: 5_000_000, nativeIters: 20_000_000,
     body: `align 16
 .l: mov rax, [rsi]
 mov rdx, [rsi + 64]
@@ -55,7 +55,7 @@ dec rcx
 jnz .l`,
   },
   {
-    name: 'branches', perIter: 8, oursIters: 1_000_000, nativeIters: 20_000_000,
+    name: 'branches', perIter: 8, oursIters: 5_000_000, nativeIters: 20_000_000,
     body: `align 16
 .l: test cl, 1
 jz .a

@@ -33,13 +33,26 @@ export class DecodeCache {
   /** Executions seen at an address without a block (hotness). */
   readonly heat = new Uint16Array(DC_SIZE);
   /** Executions before an address gets a compiled block (jit/blocks.ts); tests set 1 to compile at once. */
-  hotThreshold = 500;
+  hotThreshold = 2000;
+  /** Slots holding compiled blocks, oldest first (a ring): at most maxBlocks stay alive, so
+   *  the generated code's memory is bounded; an evicted block is compiled again if it gets hot. */
+  readonly maxBlocks = 16384;
+  private readonly blockRing = new Int32Array(this.maxBlocks).fill(-1);
+  private ringHead = 0;
   hits = 0;
   invalidations = 0;
   blocksCompiled = 0;
 
   constructor(private readonly mem: PhysMem) {
     mem.onCodeWrite = (page) => this.invalidatePage(page);
+  }
+
+  /** Record a newly compiled block in slot i, evicting the oldest live block if the ring is full. */
+  noteBlock(i: number): void {
+    const old = this.blockRing[this.ringHead];
+    if (old >= 0 && old !== i) { this.block[old] = null; this.blockTag[old] = 0; }
+    this.blockRing[this.ringHead] = i;
+    this.ringHead = (this.ringHead + 1) % this.maxBlocks;
   }
 
   /** Drop every entry of a host page (a write hit it). */

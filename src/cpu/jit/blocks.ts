@@ -156,6 +156,7 @@ export function runBlockOrStep(c: Cpu, step: (c: Cpu) => void): number {
         dc.blockTag[i] = tag;
         dc.blockRip[i] = start;
         dc.blocksCompiled++;
+        dc.noteBlock(i);
         c.mem.codePage[hpa >>> 12] = 1;
         return compiled(c);
       }
